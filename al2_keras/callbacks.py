@@ -1,0 +1,65 @@
+"""The Keras callback that moves the AL2 weight along a schedule."""
+
+import keras
+
+from al2_keras import schedules
+from al2_keras.layers import check_penalty_weight, find_al2_layers
+
+WEIGHT_LOG_NAME = "al2_weight"
+
+
+class AL2Scheduler(keras.callbacks.Callback):
+    """Sets the weight of every `AL2` layer at the start of each epoch.
+
+    The weight of epoch `k` is `schedule(k)`, with `k` the epoch index that
+    `fit` reports, so `fit(initial_epoch=k)` and a run resumed by
+    `keras.callbacks.BackupAndRestore` continue the schedule where it stopped.
+    Every `AL2` layer of the model is found at the start of training, nested
+    models included. The weight used in each epoch is written to the epoch's
+    logs as `al2_weight` (History, CSVLogger and TensorBoard show it).
+
+    Args:
+        schedule: A schedule, any callable `epoch -> weight`, or a number for
+            a constant weight. Defaults to the paper's `ProgressiveSchedule()`.
+        verbose: If 1, prints the weight at the start of each epoch.
+
+    Example:
+
+    >>> scheduler = AL2Scheduler(ProgressiveSchedule.time_compressed(10))
+    >>> # model.fit(x, y, epochs=40, callbacks=[scheduler])
+    """
+
+    def __init__(self, schedule=None, verbose: int = 0):
+        super().__init__()
+        self.schedule = schedules.get(schedule)
+        self.verbose = verbose
+        self._weight = None
+
+    def on_train_begin(self, logs=None):
+        layers = find_al2_layers(self.model)
+        if not layers:
+            raise ValueError(
+                "AL2Scheduler found no AL2 layer in the model "
+                f"'{self.model.name}'. Add `al2_keras.AL2()` on the features "
+                "to regularize, or remove the callback."
+            )
+        self._layers = layers
+
+    def on_epoch_begin(self, epoch, logs=None):
+        raw = self.schedule(epoch)
+        try:
+            weight = check_penalty_weight(raw)
+        except ValueError as error:
+            raise ValueError(
+                f"The AL2 schedule {self.schedule!r} gave an invalid weight "
+                f"for epoch {epoch}: {error}"
+            ) from None
+        for layer in self._layers:
+            layer.set_weight(weight)
+        self._weight = weight
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: AL2Scheduler setting weight to {weight:.6g}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self._weight is not None:
+            logs[WEIGHT_LOG_NAME] = self._weight

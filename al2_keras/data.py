@@ -1,0 +1,373 @@
+"""Image classification data: TFDS or local IDX files, scaling, label noise."""
+
+import dataclasses
+import gzip
+import os
+from typing import Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+SYSTEM_DATA_ROOT = "/usr/share/datasets"
+
+# Reference normalization (x / 255 - mean) / std of the AL2 reference code.
+_REFERENCE_STATS = {
+    "mnist": (0.1307, 0.3081),
+    "fashion_mnist": (0.5, 0.5),
+    "cifar10": (0.5, 0.5),
+    "cifar100": (0.5, 0.5),
+}
+NUM_CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
+SCALINGS = ("reference", "unit")
+
+# IDX file stems, as the MNIST and Fashion-MNIST distributions name them.
+_IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+_IDX_DTYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+@dataclasses.dataclass
+class ImageData:
+    """Train and test images (N, H, W, C) with integer labels.
+
+    Attributes:
+        name: Dataset name, e.g. "fashion_mnist".
+        x_train, y_train, x_test, y_test: NumPy arrays.
+        num_classes: Number of classes.
+        source: Where the data came from (a directory or "tfds").
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+    source: str
+
+
+@dataclasses.dataclass
+class NoisyLabels:
+    """Corrupted training labels with their bookkeeping.
+
+    Attributes:
+        labels: The labels to train on (some corrupted).
+        clean_labels: The original labels.
+        changed: Boolean mask, True where a label was replaced.
+    """
+
+    labels: np.ndarray
+    clean_labels: np.ndarray
+    changed: np.ndarray
+
+    @property
+    def fraction_changed(self) -> float:
+        return float(np.mean(self.changed)) if self.changed.size else 0.0
+
+
+def _check_name(name: str) -> str:
+    if name not in NUM_CLASSES:
+        raise ValueError(
+            f"Unknown dataset. Received: name={name!r}; expected one of "
+            f"{sorted(NUM_CLASSES)}."
+        )
+    return name
+
+
+def read_idx(path: str) -> np.ndarray:
+    """Reads one IDX file (raw or gzip-compressed) into a NumPy array.
+
+    Args:
+        path: Path of the file; a name ending in ".gz" is decompressed.
+
+    Returns:
+        The array, with the shape and element type the file declares.
+    """
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(
+            f"{path} is not an IDX file: it does not start with two zero "
+            "bytes. Pass the directory of the original MNIST-format files."
+        )
+    type_code, ndim = data[2], data[3]
+    if type_code not in _IDX_DTYPES:
+        raise ValueError(
+            f"{path} has an unknown IDX element type 0x{type_code:02x}."
+        )
+    header = 4 + 4 * ndim
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
+    dtype = np.dtype(_IDX_DTYPES[type_code])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise ValueError(
+            f"{path} is truncated or corrupt: its header declares shape "
+            f"{shape} ({expected} bytes of data) but it holds "
+            f"{len(data) - header} bytes. Download the file again."
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def _find_idx_file(directory: str, stem: str) -> Optional[str]:
+    for candidate in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                      stem.replace("-idx", ".idx") + ".gz"):
+        path = os.path.join(directory, candidate)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def has_idx_files(directory: str) -> bool:
+    """Whether `directory` holds the four MNIST-format IDX files."""
+    return all(_find_idx_file(directory, s) for s in _IDX_FILES.values())
+
+
+def load_idx_directory(directory: str, name: str = "fashion_mnist") -> ImageData:
+    """Loads MNIST-format IDX files (raw or .gz) from `directory`.
+
+    Args:
+        directory: Holds `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+            `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each
+            possibly with a `.gz` suffix.
+        name: Dataset name to record.
+
+    Returns:
+        An `ImageData` with uint8 images of shape (N, H, W, 1).
+    """
+    _check_name(name)
+    arrays = {}
+    for key, stem in _IDX_FILES.items():
+        path = _find_idx_file(directory, stem)
+        if path is None:
+            raise FileNotFoundError(
+                f"No IDX file {stem}[.gz] in {directory!r}. The directory "
+                "must hold the four MNIST-format files "
+                f"({', '.join(_IDX_FILES.values())}, raw or .gz)."
+            )
+        arrays[key] = read_idx(path)
+    for split in ("train", "test"):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if images.ndim != 3 or len(images) != len(labels):
+            raise ValueError(
+                f"IDX {split} files in {directory!r} do not match: images "
+                f"{images.shape}, labels {labels.shape}."
+            )
+    return ImageData(
+        name=name,
+        x_train=arrays["x_train"][..., None],
+        y_train=arrays["y_train"].astype(np.int64),
+        x_test=arrays["x_test"][..., None],
+        y_test=arrays["y_test"].astype(np.int64),
+        num_classes=NUM_CLASSES[name],
+        source=directory,
+    )
+
+
+def _to_arrays(dataset: tf.data.Dataset, chunk: int = 10000) -> tuple:
+    """Stacks a dataset of (image, label) pairs into two NumPy arrays."""
+    parts = list(dataset.batch(chunk).as_numpy_iterator())
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(2))
+
+
+def load_tfds(name: str, data_dir: Optional[str] = None) -> ImageData:
+    """Loads a dataset with `tensorflow_datasets` (downloads it if needed).
+
+    Args:
+        name: One of "mnist", "fashion_mnist", "cifar10", "cifar100".
+        data_dir: TFDS data directory; TFDS's default if None.
+    """
+    import tensorflow_datasets as tfds
+
+    _check_name(name)
+    train, test = (
+        _to_arrays(split)
+        for split in tfds.load(
+            name, split=["train", "test"], as_supervised=True, data_dir=data_dir
+        )
+    )
+    return ImageData(
+        name=name,
+        x_train=train[0],
+        y_train=train[1].astype(np.int64),
+        x_test=test[0],
+        y_test=test[1].astype(np.int64),
+        num_classes=NUM_CLASSES[name],
+        source="tfds",
+    )
+
+
+def default_directories(name: str) -> list:
+    """System directories searched for IDX files of dataset `name`."""
+    names = dict.fromkeys([name, name.replace("_", "-")])
+    return [os.path.join(SYSTEM_DATA_ROOT, n) for n in names]
+
+
+def load(name: str, data_dir: Optional[str] = None, source: str = "auto") -> ImageData:
+    """Loads a dataset from local IDX files or TFDS.
+
+    Args:
+        name: One of "mnist", "fashion_mnist", "cifar10", "cifar100".
+        data_dir: Directory with the IDX files. If None, the system
+            directories (`/usr/share/datasets/<name>`, Debian's packages) are
+            searched, then TFDS is used.
+        source: "auto", "idx" (local files only) or "tfds" (TFDS only).
+
+    Returns:
+        An `ImageData` with uint8 images (N, H, W, C) and int64 labels.
+    """
+    _check_name(name)
+    if source not in ("auto", "idx", "tfds"):
+        raise ValueError(
+            "`source` must be 'auto', 'idx' or 'tfds'. "
+            f"Received: source={source!r}"
+        )
+    if source == "tfds":
+        return load_tfds(name)
+    if data_dir is not None:
+        if not os.path.isdir(data_dir):
+            raise FileNotFoundError(
+                f"Data directory {data_dir!r} does not exist. Pass the "
+                "directory that holds the IDX files of "
+                f"{name} (train-images-idx3-ubyte.gz, ...)."
+            )
+        return load_idx_directory(data_dir, name)
+    searched = default_directories(name)
+    for directory in searched:
+        if os.path.isdir(directory) and has_idx_files(directory):
+            return load_idx_directory(directory, name)
+    hint = (
+        " On Debian/Ubuntu, `apt-get install dataset-fashion-mnist` puts it "
+        f"in {SYSTEM_DATA_ROOT}/fashion-mnist."
+        if name == "fashion_mnist"
+        else ""
+    )
+    if source == "idx":
+        raise FileNotFoundError(
+            f"No IDX files of {name} in {searched}. Pass `data_dir` (the "
+            "directory with the four IDX files), or use source='tfds'."
+            + hint
+        )
+    try:
+        return load_tfds(name)
+    except Exception as error:  # TFDS raises many kinds when offline.
+        raise FileNotFoundError(
+            f"Could not load {name}: no IDX files in {searched}, and "
+            f"tensorflow_datasets failed ({type(error).__name__}: {error}). "
+            "Connect to the internet for TFDS, or pass `data_dir` (the "
+            "directory with the four IDX files)." + hint
+        ) from error
+
+
+def scale_images(images: np.ndarray, name: str, scaling: str = "reference") -> np.ndarray:
+    """Scales uint8 images to float32.
+
+    Args:
+        images: uint8 array of pixels in [0, 255].
+        name: Dataset name (chooses the reference statistics).
+        scaling: "reference" for the AL2 reference code's
+            `(x / 255 - mean) / std` (MNIST: 0.1307, 0.3081; Fashion-MNIST and
+            CIFAR: 0.5, 0.5), or "unit" for `x / 255` in [0, 1].
+    """
+    _check_name(name)
+    if scaling not in SCALINGS:
+        raise ValueError(
+            f"`scaling` must be one of {SCALINGS}. Received: scaling={scaling!r}"
+        )
+    x = images.astype(np.float32) / np.float32(255.0)
+    if scaling == "reference":
+        mean, std = _REFERENCE_STATS[name]
+        x = (x - np.float32(mean)) / np.float32(std)
+    return x
+
+
+def corrupt_labels(
+    labels: np.ndarray, fraction: float, num_classes: int, seed: int = 0
+) -> NoisyLabels:
+    """Replaces each label, with probability `fraction`, by another class.
+
+    Each label is chosen independently with probability `fraction`; a chosen
+    label is replaced by a class drawn uniformly among the `num_classes - 1`
+    classes that differ from it, so every chosen label really changes.
+
+    Args:
+        labels: Integer labels in [0, num_classes).
+        fraction: Probability of corrupting each label, in [0, 1].
+        num_classes: Number of classes, >= 2.
+        seed: Seed of the random generator; the same seed gives the same
+            labels.
+    """
+    labels = np.asarray(labels)
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(
+            f"`fraction` must be in [0, 1]. Received: fraction={fraction}"
+        )
+    if num_classes < 2:
+        raise ValueError(
+            f"`num_classes` must be >= 2. Received: num_classes={num_classes}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"Labels must lie in [0, {num_classes}). Received labels in "
+            f"[{labels.min()}, {labels.max()}]."
+        )
+    rng = np.random.default_rng(seed)
+    changed = rng.random(labels.shape) < fraction
+    offsets = rng.integers(1, num_classes, size=labels.shape)
+    noisy = np.where(changed, (labels + offsets) % num_classes, labels)
+    return NoisyLabels(
+        labels=noisy.astype(labels.dtype), clean_labels=labels.copy(), changed=changed
+    )
+
+
+def subset_indices(total: int, size: Optional[int], seed: int = 0) -> np.ndarray:
+    """Sorted indices of a random subset of `size` out of `total` (all if None)."""
+    if size is None:
+        return np.arange(total)
+    if not 0 < size <= total:
+        raise ValueError(
+            f"`size` must be in [1, {total}]. Received: size={size}"
+        )
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(total, size=size, replace=False))
+
+
+def make_dataset(
+    images: np.ndarray,
+    labels: Sequence[int],
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: Optional[int] = None,
+) -> tf.data.Dataset:
+    """A batched, prefetched `tf.data.Dataset` of (image, label) pairs.
+
+    Args:
+        images: Array (N, ...).
+        labels: Array (N,).
+        batch_size: Batch size.
+        shuffle: Whether to reshuffle all samples each epoch.
+        seed: Shuffle seed.
+    """
+    if len(images) != len(labels):
+        raise ValueError(
+            f"`images` and `labels` differ in length: {len(images)} != "
+            f"{len(labels)}."
+        )
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels)))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,168 @@
+"""Schedules of the AL2 penalty weight: epoch index -> weight."""
+
+import math
+from typing import Callable, Union
+
+import keras
+
+
+def _check_number(name: str, value, minimum: float, inclusive: bool) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must be a number. Received: {name}={value!r}"
+        ) from None
+    too_small = number < minimum if inclusive else number <= minimum
+    if not math.isfinite(number) or too_small:
+        bound = ">=" if inclusive else ">"
+        raise ValueError(
+            f"`{name}` must be a finite number {bound} {minimum}. "
+            f"Received: {name}={value!r}"
+        )
+    return number
+
+
+def _check_epoch(epoch) -> int:
+    if int(epoch) != epoch or epoch < 0:
+        raise ValueError(
+            f"`epoch` must be an integer >= 0. Received: epoch={epoch!r}"
+        )
+    return int(epoch)
+
+
+@keras.saving.register_keras_serializable(package="al2_keras")
+class ProgressiveSchedule:
+    """The paper's progressive schedule of the AL2 weight.
+
+    `w_0 = start`; then `w_t = w_{t-1} * growth` while `w_{t-1} < threshold`,
+    else `w_{t-1} * late_growth`. The defaults are the reference code's
+    (`get_map_weights`): 0.01, 5, 1.1 and 1.01.
+
+    Args:
+        start: Weight of epoch 0, > 0.
+        threshold: Weight from which the slower growth applies, > 0.
+        growth: Factor per epoch below the threshold, >= 1.
+        late_growth: Factor per epoch at or above the threshold, >= 1.
+
+    Example:
+
+    >>> schedule = ProgressiveSchedule()
+    >>> [round(schedule(epoch), 4) for epoch in range(3)]
+    [0.01, 0.011, 0.0121]
+    """
+
+    def __init__(
+        self,
+        start: float = 0.01,
+        threshold: float = 5.0,
+        growth: float = 1.1,
+        late_growth: float = 1.01,
+    ):
+        self.start = _check_number("start", start, 0.0, inclusive=False)
+        self.threshold = _check_number(
+            "threshold", threshold, 0.0, inclusive=False
+        )
+        self.growth = _check_number("growth", growth, 1.0, inclusive=True)
+        self.late_growth = _check_number(
+            "late_growth", late_growth, 1.0, inclusive=True
+        )
+        self._weights = [self.start]
+
+    @classmethod
+    def time_compressed(cls, factor: float, **kwargs) -> "ProgressiveSchedule":
+        """A schedule where one epoch stands for `factor` epochs of the paper.
+
+        Both growth factors are raised to the power `factor`, so that
+        `time_compressed(10)(k)` follows the paper's weight at epoch `10 k`
+        while below the threshold (1.1**10 = 2.594, 1.01**10 = 1.105).
+
+        Args:
+            factor: Epochs of the base schedule per epoch, > 0.
+            **kwargs: `start`, `threshold`, `growth`, `late_growth` of the
+                base schedule (the paper's by default).
+        """
+        factor = _check_number("factor", factor, 0.0, inclusive=False)
+        base = cls(**kwargs)
+        return cls(
+            start=base.start,
+            threshold=base.threshold,
+            growth=base.growth**factor,
+            late_growth=base.late_growth**factor,
+        )
+
+    def __call__(self, epoch: int) -> float:
+        epoch = _check_epoch(epoch)
+        weights = self._weights
+        while len(weights) <= epoch:
+            previous = weights[-1]
+            factor = self.growth if previous < self.threshold else self.late_growth
+            weights.append(previous * factor)
+        return weights[epoch]
+
+    def get_config(self) -> dict:
+        return {
+            "start": self.start,
+            "threshold": self.threshold,
+            "growth": self.growth,
+            "late_growth": self.late_growth,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ProgressiveSchedule":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras.saving.register_keras_serializable(package="al2_keras")
+class ConstantSchedule:
+    """The same AL2 weight at every epoch.
+
+    Args:
+        weight: The weight, a finite float >= 0.
+    """
+
+    def __init__(self, weight: float):
+        self.weight = _check_number("weight", weight, 0.0, inclusive=True)
+
+    def __call__(self, epoch: int) -> float:
+        _check_epoch(epoch)
+        return self.weight
+
+    def get_config(self) -> dict:
+        return {"weight": self.weight}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ConstantSchedule":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(weight={self.weight!r})"
+
+
+ScheduleLike = Union[ProgressiveSchedule, ConstantSchedule, Callable[[int], float]]
+
+
+def get(identifier) -> Callable[[int], float]:
+    """Returns a schedule from a schedule, a callable, a number or a config.
+
+    Args:
+        identifier: A schedule object or any callable `epoch -> float`; a
+            number (a constant weight); or a dict produced by
+            `keras.saving.serialize_keras_object` of a schedule.
+    """
+    if identifier is None:
+        return ProgressiveSchedule()
+    if isinstance(identifier, dict):
+        return keras.saving.deserialize_keras_object(identifier)
+    if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
+        return ConstantSchedule(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        "An AL2 schedule must be a callable `epoch -> weight`, a number or a "
+        f"serialized schedule. Received: schedule={identifier!r}"
+    )

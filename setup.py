@@ -1,0 +1,40 @@
+"""Installs al2_keras.
+
+TensorFlow is not in `install_requires`: `tensorflow` and `tensorflow-cpu`
+are different distributions of the same module, and requiring one pulls a
+second TensorFlow next to the other. Pick one through an extra:
+`pip install ".[cpu]"` (tensorflow-cpu), `".[gpu]"` (tensorflow[and-cuda]) or
+`".[tensorflow]"`; or install TensorFlow yourself first and run
+`pip install .`.
+"""
+
+from setuptools import find_packages, setup
+
+TENSORFLOW = ">=2.16"
+
+setup(
+    name="al2_keras",
+    version="0.1.0",
+    description="AL2 progressive activation-L2 regularization for Keras 3 / TensorFlow",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["al2_keras", "al2_keras.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "keras>=3.3",
+        "numpy",
+        "tensorflow-datasets",
+        "keras-tuner",
+        # keras.callbacks.TensorBoard and KerasTuner need it; tensorflow-cpu
+        # does not install it.
+        "tensorboard",
+    ],
+    extras_require={
+        "cpu": [f"tensorflow-cpu{TENSORFLOW}"],
+        "gpu": [f"tensorflow[and-cuda]{TENSORFLOW}"],
+        "tensorflow": [f"tensorflow{TENSORFLOW}"],
+        "plots": ["matplotlib"],
+        "test": ["pytest", "matplotlib"],
+    },
+    license="MIT",
+)

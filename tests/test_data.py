@@ -1,0 +1,163 @@
+import gzip
+import os
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from al2_keras import data
+
+
+def _write_idx(path, array, compress):
+    type_code = {np.uint8: 0x08, np.int32: 0x0C}[array.dtype.type]
+    header = bytes([0, 0, type_code, array.ndim])
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    body = array.astype(array.dtype.newbyteorder(">")).tobytes()
+    opener = gzip.open if compress else open
+    with opener(path, "wb") as f:
+        f.write(header + body)
+
+
+def _write_dataset(directory, compress=True, n_train=12, n_test=5):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    for stem, array in arrays.items():
+        _write_idx(os.path.join(directory, stem + (".gz" if compress else "")), array, compress)
+    return arrays
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_read_idx_round_trips_uint8_and_int32(tmp_path, compress):
+    images = np.random.default_rng(0).integers(0, 256, (3, 4, 5), dtype=np.uint8)
+    values = np.array([[1, -2], [70000, 3]], dtype=np.int32)
+    _write_idx(str(tmp_path / "a"), images, compress)
+    _write_idx(str(tmp_path / "b"), values, compress)
+    suffix = ".gz" if compress else ""
+    if compress:
+        os.rename(tmp_path / "a", tmp_path / ("a" + suffix))
+        os.rename(tmp_path / "b", tmp_path / ("b" + suffix))
+    np.testing.assert_array_equal(data.read_idx(str(tmp_path / ("a" + suffix))), images)
+    np.testing.assert_array_equal(data.read_idx(str(tmp_path / ("b" + suffix))), values)
+
+
+def test_read_idx_rejects_truncated_and_foreign_files(tmp_path):
+    array = np.zeros((2, 3), np.uint8)
+    path = str(tmp_path / "t")
+    _write_idx(path, array, compress=False)
+    with open(path, "ab") as f:
+        f.write(b"\x00")
+    with pytest.raises(ValueError, match="truncated"):
+        data.read_idx(path)
+    (tmp_path / "png").write_bytes(b"\x89PNG....")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        data.read_idx(str(tmp_path / "png"))
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_load_from_named_directory(tmp_path, compress):
+    arrays = _write_dataset(str(tmp_path), compress)
+    loaded = data.load("fashion_mnist", data_dir=str(tmp_path))
+    assert loaded.x_train.shape == (12, 28, 28, 1) and loaded.x_test.shape == (5, 28, 28, 1)
+    np.testing.assert_array_equal(loaded.x_train[..., 0], arrays["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(loaded.y_test, arrays["t10k-labels-idx1-ubyte"])
+    assert loaded.num_classes == 10 and loaded.source == str(tmp_path)
+
+
+def test_load_searches_system_directory(tmp_path, monkeypatch):
+    os.makedirs(tmp_path / "fashion-mnist")
+    _write_dataset(str(tmp_path / "fashion-mnist"))
+    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", str(tmp_path))
+    loaded = data.load("fashion_mnist")
+    assert loaded.source == str(tmp_path / "fashion-mnist")
+
+
+def test_missing_directory_and_files_say_where_and_how(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        data.load("mnist", data_dir=str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        data.load("mnist", data_dir=str(tmp_path))
+    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
+        data.load("fashion_mnist", source="idx")
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        data.load("imagenet")
+
+
+def test_tfds_path_with_mock_data():
+    with tfds.testing.mock_data(num_examples=20):
+        loaded = data.load("mnist", source="tfds")
+    assert loaded.source == "tfds"
+    assert loaded.x_train.shape == (20, 28, 28, 1) and loaded.x_train.dtype == np.uint8
+    assert loaded.y_train.shape == (20,) and loaded.num_classes == 10
+
+
+def test_auto_falls_back_to_tfds_when_no_local_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", str(tmp_path))
+    with tfds.testing.mock_data(num_examples=8):
+        loaded = data.load("cifar10")
+    assert loaded.source == "tfds" and loaded.x_test.shape[1:] == (32, 32, 3)
+
+
+def test_scaling_reference_and_unit():
+    pixels = np.array([0, 255], np.uint8)
+    np.testing.assert_allclose(data.scale_images(pixels, "fashion_mnist", "unit"), [0.0, 1.0])
+    np.testing.assert_allclose(data.scale_images(pixels, "fashion_mnist", "reference"), [-1.0, 1.0])
+    np.testing.assert_allclose(
+        data.scale_images(pixels, "mnist", "reference"),
+        [-0.1307 / 0.3081, (1 - 0.1307) / 0.3081], rtol=1e-6)
+    with pytest.raises(ValueError, match="scaling"):
+        data.scale_images(pixels, "mnist", "standard")
+
+
+def test_corruption_rate_and_always_a_different_class():
+    labels = np.random.default_rng(5).integers(0, 10, 60000)
+    noisy = data.corrupt_labels(labels, 0.75, 10, seed=1)
+    assert abs(noisy.fraction_changed - 0.75) < 0.01  # 5 sigma is 0.009
+    np.testing.assert_array_equal(noisy.changed, noisy.labels != labels)
+    np.testing.assert_array_equal(noisy.clean_labels, labels)
+    # Replacements are uniform over the nine other classes.
+    offsets = (noisy.labels - labels)[noisy.changed] % 10
+    counts = np.bincount(offsets, minlength=10)
+    assert counts[0] == 0
+    assert np.all(np.abs(counts[1:] / counts[1:].sum() - 1 / 9) < 0.01)
+
+
+def test_corruption_is_seeded():
+    labels = np.arange(1000) % 10
+    a = data.corrupt_labels(labels, 0.5, 10, seed=3)
+    b = data.corrupt_labels(labels, 0.5, 10, seed=3)
+    c = data.corrupt_labels(labels, 0.5, 10, seed=4)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert not np.array_equal(a.labels, c.labels)
+
+
+@pytest.mark.parametrize("fraction, num_classes, labels", [
+    (1.5, 10, [0]), (-0.1, 10, [0]), (0.5, 1, [0]), (0.5, 10, [10])])
+def test_corruption_bad_input(fraction, num_classes, labels):
+    with pytest.raises(ValueError):
+        data.corrupt_labels(np.array(labels), fraction, num_classes)
+
+
+def test_subset_indices_are_seeded_distinct_and_sorted():
+    index = data.subset_indices(100, 30, seed=2)
+    assert len(np.unique(index)) == 30 and np.all(np.diff(index) > 0)
+    np.testing.assert_array_equal(index, data.subset_indices(100, 30, seed=2))
+    with pytest.raises(ValueError, match="size"):
+        data.subset_indices(10, 11)
+
+
+def test_make_dataset_batches_every_sample_once():
+    x = np.arange(10, dtype=np.float32)[:, None]
+    batches = list(data.make_dataset(x, np.arange(10), batch_size=4, shuffle=True, seed=0))
+    assert [len(b[0]) for b in batches] == [4, 4, 2]
+    seen = np.concatenate([b[1].numpy() for b in batches])
+    assert sorted(seen) == list(range(10))
+    np.testing.assert_array_equal(np.concatenate([b[0].numpy()[:, 0] for b in batches]), seen)

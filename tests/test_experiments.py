@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from al2_keras import ProgressiveSchedule, data, experiments
+
+
+def _images(n_train=48, n_test=16):
+    rng = np.random.default_rng(0)
+    return data.ImageData(
+        name="mnist",
+        x_train=rng.integers(0, 256, (n_train, 28, 28, 1), dtype=np.uint8),
+        y_train=rng.integers(0, 10, n_train),
+        x_test=rng.integers(0, 256, (n_test, 28, 28, 1), dtype=np.uint8),
+        y_test=rng.integers(0, 10, n_test),
+        num_classes=10,
+        source="synthetic",
+    )
+
+
+def test_quick_protocol_is_the_calibrated_one():
+    protocol = experiments.quick_protocol()
+    assert (protocol.dataset, protocol.train_size, protocol.corrupt) == ("fashion_mnist", 5000, 0.75)
+    assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("unit", 0.01, 0.9)
+    assert (protocol.batch_size, protocol.epochs) == (64, 40)
+    assert protocol.schedule.growth == pytest.approx(1.1**10)
+
+
+def test_prepare_data_subsets_scales_and_corrupts():
+    protocol = experiments.quick_protocol(train_size=40, corrupt=0.5)
+    prepared = experiments.prepare_data(protocol, _images())
+    assert prepared.x_train.shape == (40, 28, 28, 1)
+    assert prepared.x_train.dtype == np.float32 and prepared.x_train.max() <= 1.0
+    np.testing.assert_array_equal(prepared.noisy.changed, prepared.noisy.labels != prepared.noisy.clean_labels)
+    assert prepared.x_test.shape == (16, 28, 28, 1)
+
+
+@pytest.mark.parametrize("al2", [False, True])
+def test_train_variant_records_paper_quantities(al2):
+    protocol = experiments.quick_protocol(
+        train_size=48, epochs=2, schedule=ProgressiveSchedule(start=0.5, growth=2.0))
+    prepared = experiments.prepare_data(protocol, _images())
+    model, history = experiments.train_variant(protocol, prepared, al2=al2)
+    for key in ("val_accuracy", "cross_entropy", "activation_loss", "loss"):
+        assert len(history[key]) == 2
+    if al2:
+        assert history["al2_weight"] == [0.5, 1.0]
+    else:
+        assert "al2_weight" not in history
+        np.testing.assert_allclose(history["loss"], history["cross_entropy"], rtol=1e-6)
+    summary = experiments.summarize(history)
+    assert summary["peak_test_accuracy"] >= summary["final_test_accuracy"]
+    assert 0.0 <= experiments.memorized_fraction(model, prepared) <= 1.0

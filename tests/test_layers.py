@@ -1,0 +1,206 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+
+from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule, find_al2_layers
+
+
+def _tiny_model(weight=0.1, jit_compile=False):
+    inputs = keras.Input((6,))
+    features = keras.layers.Dense(5, activation="relu", name="trunk")(inputs)
+    features = AL2(weight=weight, name="al2")(features)
+    outputs = keras.layers.Dense(3, activation="softmax", name="head")(features)
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy")],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def _data(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 6)).astype("float32"), rng.integers(0, 3, n)
+
+
+def test_layer_is_identity():
+    x = np.random.default_rng(0).normal(size=(4, 3, 2)).astype("float32")
+    np.testing.assert_array_equal(AL2()(x, training=True), x)
+
+
+def test_penalty_is_weight_times_mean_square():
+    layer = AL2(weight=0.37)
+    x = np.random.default_rng(1).normal(size=(8, 5, 3)).astype("float32")
+    layer(x, training=True)
+    assert len(layer.losses) == 1
+    expected = 0.37 * np.mean(x.astype(np.float64) ** 2)
+    np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-6)
+
+
+def test_no_penalty_in_inference():
+    layer = AL2(weight=0.37)
+    layer(np.ones((2, 3), "float32"), training=False)
+    assert layer.losses == []
+
+
+def test_penalty_gradient_is_two_weight_x_over_size():
+    layer = AL2(weight=0.25)
+    x = tf.constant(np.random.default_rng(2).normal(size=(4, 7)), tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        layer(x, training=True)
+        penalty = layer.losses[0]
+    gradient = tape.gradient(penalty, x)
+    np.testing.assert_allclose(gradient, 2 * 0.25 * x.numpy() / x.numpy().size, rtol=1e-6)
+
+
+def test_weight_is_one_non_trainable_float32_variable():
+    layer = AL2(weight=0.5)
+    assert layer.trainable_weights == []
+    assert len(layer.non_trainable_weights) == 1
+    assert layer.weight.dtype == "float32"
+    assert isinstance(layer.weight.value, tf.Variable)
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "heavy"])
+def test_bad_weight_raises(bad):
+    with pytest.raises(ValueError, match="weight"):
+        AL2(weight=bad)
+    with pytest.raises(ValueError, match="weight"):
+        AL2().set_weight(bad)
+
+
+def test_config_round_trip_keeps_current_weight():
+    layer = AL2(weight=0.1, metric_name="lr_top", name="regularizer")
+    layer.set_weight(2.5)
+    clone = AL2.from_config(layer.get_config())
+    assert clone.name == "regularizer"
+    assert clone.metric_name == "lr_top"
+    assert float(clone.weight.numpy()) == 2.5
+
+
+def test_compute_output_shape_is_input_shape():
+    assert AL2().compute_output_shape((None, 4, 4, 50)) == (None, 4, 4, 50)
+
+
+def test_activation_loss_in_evaluate_logs_equals_mean_square_of_features():
+    model = _tiny_model()
+    x, y = _data(n=37)
+    logs = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    trunk = keras.Model(model.inputs, model.get_layer("trunk").output)
+    expected = np.mean(trunk.predict(x, verbose=0).astype(np.float64) ** 2)
+    np.testing.assert_allclose(logs["activation_loss"], expected, rtol=1e-5)
+
+
+def test_fit_loss_is_cross_entropy_plus_weighted_activation_loss():
+    model = _tiny_model(weight=0.7)
+    x, y = _data()
+    logs = model.fit(x, y, batch_size=8, epochs=1, verbose=0).history
+    np.testing.assert_allclose(
+        logs["loss"][0],
+        logs["cross_entropy"][0] + 0.7 * logs["activation_loss"][0],
+        rtol=1e-5,
+    )
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_new_weight_takes_effect_next_epoch_without_retracing(jit_compile, monkeypatch):
+    traces = []
+    original_call = AL2.call
+
+    def counting_call(self, inputs, training=None):
+        traces.append(training)  # Python side effect: runs only while tracing
+        return original_call(self, inputs, training=training)
+
+    monkeypatch.setattr(AL2, "call", counting_call)
+    model = _tiny_model(jit_compile=jit_compile)
+    x, y = _data()
+    schedule = ProgressiveSchedule(start=0.5, growth=3.0, threshold=100.0)
+    traces_after_first_epoch = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epoch == 0 and traces_after_first_epoch.append(len(traces))
+    )
+    history = model.fit(
+        x, y, batch_size=10, epochs=3, verbose=0,
+        callbacks=[AL2Scheduler(schedule), record],
+    ).history
+    for epoch in range(3):
+        used = (history["loss"][epoch] - history["cross_entropy"][epoch]) / (
+            history["activation_loss"][epoch]
+        )
+        np.testing.assert_allclose(used, schedule(epoch), rtol=1e-3)
+    assert traces_after_first_epoch[0] >= 1
+    assert len(traces) == traces_after_first_epoch[0]
+
+
+def test_predict_works_and_is_identity_through_layer():
+    model = _tiny_model()
+    x, _ = _data(n=5)
+    probabilities = model.predict(x, verbose=0)
+    assert probabilities.shape == (5, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_keras_file_round_trip_keeps_weight_and_predictions(tmp_path):
+    model = _tiny_model()
+    x, y = _data()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[AL2Scheduler(lambda e: 0.3 + e)])
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    layer = restored.get_layer("al2")
+    assert isinstance(layer, AL2)
+    assert float(layer.weight.numpy()) == pytest.approx(1.3)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_mixed_float16_keeps_penalty_in_float32():
+    keras.config.set_dtype_policy("mixed_float16")
+    layer = AL2(weight=1.0)
+    x = np.full((2, 4), 300.0, "float32")  # 300**2 * 1 overflows no float32
+    outputs = layer(x, training=True)
+    assert outputs.dtype == "float16"
+    assert layer.losses[0].dtype == "float32"
+    np.testing.assert_allclose(float(layer.losses[0]), 90000.0, rtol=1e-3)
+
+
+def test_mixed_float16_model_trains_with_finite_loss():
+    keras.config.set_dtype_policy("mixed_float16")
+    model = _tiny_model()
+    x, y = _data()
+    history = model.fit(x, y, epochs=1, verbose=0, callbacks=[AL2Scheduler()])
+    assert np.isfinite(history.history["loss"][0])
+    assert np.isfinite(history.history["activation_loss"][0])
+
+
+def test_find_al2_layers_reaches_nested_models():
+    inner_inputs = keras.Input((4,))
+    inner = keras.Model(inner_inputs, AL2(name="inner_al2")(inner_inputs))
+    inputs = keras.Input((4,))
+    outputs = AL2(name="outer_al2", metric_name="outer_loss")(inner(inputs))
+    model = keras.Model(inputs, outputs)
+    assert sorted(layer.name for layer in find_al2_layers(model)) == ["inner_al2", "outer_al2"]
+
+
+def _mirrored_history(strategy):
+    with strategy.scope():
+        keras.utils.set_random_seed(7)
+        model = _tiny_model()
+    x, y = _data(n=64, seed=3)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    return model.fit(
+        dataset, epochs=3, verbose=0, callbacks=[AL2Scheduler(lambda e: 0.5 * (e + 1))]
+    ).history
+
+
+def test_mirrored_strategy_matches_one_device():
+    """Two logical CPUs and one device give the same per-epoch logs (rtol 1e-5)."""
+    single = _mirrored_history(tf.distribute.OneDeviceStrategy("/cpu:0"))
+    mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored_strategy.num_replicas_in_sync == 2
+    mirrored = _mirrored_history(mirrored_strategy)
+    for key in ("loss", "cross_entropy", "activation_loss", "al2_weight"):
+        np.testing.assert_allclose(mirrored[key], single[key], rtol=1e-5, err_msg=key)
