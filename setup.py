@@ -24,7 +24,7 @@ setup(
         "keras>=3.3",
         "numpy",
         "tensorflow-datasets",
-        "keras-tuner",
+        "keras-tuner[bayesian]",  # BayesianOptimization needs scipy
         # keras.callbacks.TensorBoard and KerasTuner need it; tensorflow-cpu
         # does not install it.
         "tensorboard",

@@ -11,6 +11,16 @@ from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, find_al2_layers
 from al2_keras.models import small_net
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
+from al2_keras.similarity import (
+    CCAResult,
+    CovarianceAccumulator,
+    PWCCAResult,
+    cca,
+    conv_to_neurons,
+    linear_cka,
+    pwcca,
+    svcca,
+)
 
 __version__ = "0.1.0"
 
@@ -18,6 +28,14 @@ __all__ = [
     "ACTIVATION_LOSS_NAME",
     "AL2",
     "AL2Scheduler",
+    "CCAResult",
+    "CovarianceAccumulator",
+    "PWCCAResult",
+    "cca",
+    "conv_to_neurons",
+    "linear_cka",
+    "pwcca",
+    "svcca",
     "ConstantSchedule",
     "ProgressiveSchedule",
     "WEIGHT_LOG_NAME",

@@ -1,0 +1,288 @@
+"""First and second moments of two representations, in memory or streamed."""
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+import tensorflow as tf
+
+
+@dataclasses.dataclass
+class Moments:
+    """Means and covariances of two representations over the same datapoints.
+
+    Attributes:
+        count: Number of datapoints.
+        mean_x, mean_y: Neuron means, shapes (p,) and (q,).
+        cov_xx, cov_xy, cov_yy: Covariances with denominator `count - 1`,
+            shapes (p, p), (p, q), (q, q).
+    """
+
+    count: int
+    mean_x: tf.Tensor
+    mean_y: tf.Tensor
+    cov_xx: tf.Tensor
+    cov_xy: tf.Tensor
+    cov_yy: tf.Tensor
+
+
+# Row blocks of this size make the symmetric covariance products cheaper.
+_BLOCK_ROWS = 128
+
+
+def _to_tensor(array) -> tf.Tensor:
+    """`tf.convert_to_tensor`, without a copy for aligned, C-contiguous arrays.
+
+    TensorFlow aborts the process on unaligned buffers, so only arrays whose
+    data start on a 64-byte boundary are shared through DLPack.
+    """
+    if (
+        isinstance(array, np.ndarray)
+        and array.flags.c_contiguous
+        and array.size
+        and array.ctypes.data % 64 == 0
+    ):
+        try:
+            return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+        except Exception:  # dtypes or layouts that DLPack does not take
+            pass
+    return tf.convert_to_tensor(array)
+
+
+def as_activations(array, name: str, dtype=tf.float64) -> tf.Tensor:
+    """Converts `array` to a 2-D (neurons, datapoints) tensor and checks it."""
+    tensor = _to_tensor(array)
+    if not (tensor.dtype.is_floating or tensor.dtype.is_integer):
+        raise ValueError(
+            f"`{name}` must hold numbers. Received dtype {tensor.dtype.name}."
+        )
+    tensor = tf.cast(tensor, dtype)
+    if tensor.shape.rank != 2:
+        raise ValueError(
+            f"`{name}` must be 2-D, shaped (neurons, datapoints). Received "
+            f"shape {tuple(tensor.shape)}; for conv activations (N, H, W, C) "
+            "use `conv_to_neurons` first."
+        )
+    if tensor.shape[0] == 0 or tensor.shape[1] == 0:
+        raise ValueError(
+            f"`{name}` is empty: shape {tuple(tensor.shape)}."
+        )
+    return tensor
+
+
+def check_finite(name: str, *statistics: tf.Tensor) -> None:
+    """Raises if a mean or variance of `name` is not finite.
+
+    A NaN or infinity anywhere in a neuron's activations makes its mean or
+    variance non-finite, so checking these catches bad input without
+    another pass over the data.
+    """
+    if not all(bool(tf.reduce_all(tf.math.is_finite(s))) for s in statistics):
+        raise ValueError(
+            f"`{name}` contains NaN or infinite values (or values too large to "
+            "square in float64). Remove or replace them before comparing "
+            "representations."
+        )
+
+
+def check_pair(x: tf.Tensor, y: tf.Tensor) -> None:
+    """Raises if `x` and `y` cannot be compared datapoint by datapoint."""
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(
+            "`x` and `y` must have the same number of datapoints (axis 1). "
+            f"Received: x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}. "
+            "Inputs are (neurons, datapoints); transpose them if needed."
+        )
+
+
+def check_enough_datapoints(count: int, neurons_x: int, neurons_y: int) -> None:
+    """Raises unless there are more datapoints than neurons on each side."""
+    if count <= max(neurons_x, neurons_y):
+        raise ValueError(
+            f"CCA needs more datapoints than neurons: {count} datapoints for "
+            f"{neurons_x} and {neurons_y} neurons. Inputs are (neurons, "
+            "datapoints): transpose them if needed, or pass more datapoints."
+        )
+
+
+def _row_blocks(matrix):
+    rows = int(matrix.shape[0])
+    parts = max(1, -(-rows // _BLOCK_ROWS))
+    size = -(-rows // parts)
+    return [matrix[i : i + size] for i in range(0, rows, size)]
+
+
+def _gram_blocks(left, right, symmetric):
+    """`left @ right^T` assembled from row blocks, computing half if symmetric."""
+    lefts, rights = _row_blocks(left), _row_blocks(right)
+    grid = [[None] * len(rights) for _ in lefts]
+    for i, a in enumerate(lefts):
+        for j, b in enumerate(rights):
+            if symmetric and j < i:
+                grid[i][j] = tf.transpose(grid[j][i])
+            else:
+                grid[i][j] = tf.matmul(a, b, transpose_b=True)
+    return tf.concat([tf.concat(row, axis=1) for row in grid], axis=0)
+
+
+@tf.function
+def _covariance_blocks(xc, yc, denominator):
+    cov_xx = _gram_blocks(xc, xc, symmetric=True) / denominator
+    cov_yy = _gram_blocks(yc, yc, symmetric=True) / denominator
+    cov_xy = _gram_blocks(xc, yc, symmetric=False) / denominator
+    return cov_xx, cov_xy, cov_yy
+
+
+def moments(x, y, dtype=tf.float64) -> Moments:
+    """Means and covariances of activations `x` (p, n) and `y` (q, n)."""
+    x = as_activations(x, "x", dtype)
+    y = as_activations(y, "y", dtype)
+    check_pair(x, y)
+    count = int(x.shape[1])
+    check_enough_datapoints(count, int(x.shape[0]), int(y.shape[0]))
+    mean_x = tf.reduce_mean(x, axis=1)
+    mean_y = tf.reduce_mean(y, axis=1)
+    check_finite("x", mean_x)
+    check_finite("y", mean_y)
+    cov_xx, cov_xy, cov_yy = _covariance_blocks(
+        x - mean_x[:, None], y - mean_y[:, None], tf.cast(count - 1, dtype)
+    )
+    check_finite("x", tf.linalg.diag_part(cov_xx))
+    check_finite("y", tf.linalg.diag_part(cov_yy))
+    return Moments(count, mean_x, mean_y, cov_xx, cov_xy, cov_yy)
+
+
+class CovarianceAccumulator:
+    """Streams activations batch by batch, keeping only their moments.
+
+    Memory is O((p + q)^2) whatever the number of datapoints. Sums are kept
+    in float64 around a shift (the first batch's means), which keeps the
+    covariance as accurate as the two-pass in-memory computation for
+    activations whose mean is large against their spread.
+
+    Example:
+
+    >>> acc = CovarianceAccumulator()
+    >>> for x_batch, y_batch in batches:           # (p, b) and (q, b)
+    ...     acc.update(x_batch, y_batch)
+    >>> result = acc.cca()           # or .svcca(), .pwcca(), .cka() (biased)
+
+    Under a `tf.distribute` strategy, call `update` per replica through
+    `strategy.run` with `replica_update` and reduce with `merge`.
+    """
+
+    def __init__(self):
+        self._count = 0
+        self._shift_x: Optional[tf.Tensor] = None
+        self._shift_y: Optional[tf.Tensor] = None
+        self._sums = None
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def update(self, x, y) -> None:
+        """Adds a batch of activations `x` (p, b) and `y` (q, b)."""
+        x = as_activations(x, "x")
+        y = as_activations(y, "y")
+        check_pair(x, y)
+        if self._shift_x is None:
+            shift_x, shift_y = tf.reduce_mean(x, axis=1), tf.reduce_mean(y, axis=1)
+            check_finite("x", shift_x)
+            check_finite("y", shift_y)
+            self._shift_x, self._shift_y = shift_x, shift_y
+        elif x.shape[0] != self._shift_x.shape[0] or y.shape[0] != self._shift_y.shape[0]:
+            raise ValueError(
+                "Every batch must have the same neurons. First batch: "
+                f"{self._shift_x.shape[0]} and {self._shift_y.shape[0]}; this "
+                f"batch: {x.shape[0]} and {y.shape[0]}."
+            )
+        sums = _shifted_sums(x, y, self._shift_x, self._shift_y)
+        check_finite("x", sums[0], tf.linalg.diag_part(sums[2]))
+        check_finite("y", sums[1], tf.linalg.diag_part(sums[4]))
+        self._sums = sums if self._sums is None else [a + b for a, b in zip(self._sums, sums)]
+        self._count += int(x.shape[1])
+
+    def merge(self, other: "CovarianceAccumulator") -> None:
+        """Adds the datapoints of another accumulator (e.g. another replica)."""
+        if other._sums is None:
+            return
+        if self._sums is None:
+            self._count, self._shift_x, self._shift_y = other._count, other._shift_x, other._shift_y
+            self._sums = list(other._sums)
+            return
+        # Re-express the other's sums around this accumulator's shift.
+        dx = other._shift_x - self._shift_x
+        dy = other._shift_y - self._shift_y
+        n = tf.constant(float(other._count), tf.float64)
+        sx, sy, sxx, sxy, syy = other._sums
+        moved = [
+            sx + n * dx,
+            sy + n * dy,
+            sxx + _outer(sx, dx) + _outer(dx, sx) + n * _outer(dx, dx),
+            sxy + _outer(sx, dy) + _outer(dx, sy) + n * _outer(dx, dy),
+            syy + _outer(sy, dy) + _outer(dy, sy) + n * _outer(dy, dy),
+        ]
+        self._sums = [a + b for a, b in zip(self._sums, moved)]
+        self._count += other._count
+
+    def cca(self, epsilon: float = 1e-10, compute_weights: bool = False):
+        """CCA of everything seen so far (see `al2_keras.cca`)."""
+        from al2_keras.similarity.cca import cca_from_moments
+
+        return cca_from_moments(self.moments(), epsilon, compute_weights)
+
+    def svcca(self, keep=20, epsilon: float = 1e-10):
+        """SVCCA of everything seen so far (see `al2_keras.svcca`)."""
+        from al2_keras.similarity.cca import svcca_from_moments
+
+        return svcca_from_moments(self.moments(), keep, epsilon)
+
+    def pwcca(self, epsilon: float = 1e-10):
+        """PWCCA of everything seen so far (see `al2_keras.pwcca`)."""
+        from al2_keras.similarity.cca import pwcca_from_moments
+
+        return pwcca_from_moments(self.moments(), epsilon)
+
+    def cka(self) -> float:
+        """Biased linear CKA of everything seen so far."""
+        from al2_keras.similarity.cka import cka_from_moments
+
+        return cka_from_moments(self.moments())
+
+    def moments(self) -> Moments:
+        """The means and covariances of every datapoint seen so far."""
+        if self._sums is None:
+            raise ValueError("The accumulator is empty: call `update` first.")
+        check_enough_datapoints(
+            self._count, int(self._shift_x.shape[0]), int(self._shift_y.shape[0])
+        )
+        n = tf.constant(float(self._count), tf.float64)
+        sx, sy, sxx, sxy, syy = self._sums
+        dx, dy = sx / n, sy / n  # mean minus shift
+        denominator = n - 1.0
+        return Moments(
+            count=self._count,
+            mean_x=self._shift_x + dx,
+            mean_y=self._shift_y + dy,
+            cov_xx=(sxx - n * _outer(dx, dx)) / denominator,
+            cov_xy=(sxy - n * _outer(dx, dy)) / denominator,
+            cov_yy=(syy - n * _outer(dy, dy)) / denominator,
+        )
+
+
+def _outer(a, b):
+    return a[:, None] * b[None, :]
+
+
+@tf.function
+def _shifted_sums(x, y, shift_x, shift_y):
+    xs = x - shift_x[:, None]
+    ys = y - shift_y[:, None]
+    return [
+        tf.reduce_sum(xs, axis=1),
+        tf.reduce_sum(ys, axis=1),
+        _gram_blocks(xs, xs, symmetric=True),
+        _gram_blocks(xs, ys, symmetric=False),
+        _gram_blocks(ys, ys, symmetric=True),
+    ]
