@@ -29,10 +29,12 @@ class FeatureSnapshots(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.snapshots: Dict[int, np.ndarray] = {}
 
+    def on_train_begin(self, logs=None):
+        self._extractor = keras.Model(self.model.inputs, self.model.get_layer(self.layer_name).output)
+
     def on_epoch_end(self, epoch, logs=None):
         if epoch + 1 in self.epochs:
-            extractor = keras.Model(self.model.inputs, self.model.get_layer(self.layer_name).output)
-            features = extractor.predict(self.images, batch_size=self.batch_size, verbose=0)
+            features = self._extractor.predict(self.images, batch_size=self.batch_size, verbose=0)
             self.snapshots[epoch + 1] = features.astype(np.float64)
 
 

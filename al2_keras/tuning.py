@@ -11,7 +11,9 @@ from typing import Callable, Optional, Union
 
 import keras
 import keras_tuner
+import numpy as np
 
+from al2_keras import data as data_lib
 from al2_keras import models
 from al2_keras.callbacks import AL2Scheduler
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
@@ -257,3 +259,85 @@ def best_schedule(tuner: keras_tuner.Tuner) -> Callable[[int], float]:
     """The schedule of the best trial (a ProgressiveSchedule or ConstantSchedule)."""
     best = tuner.get_best_hyperparameters(1)[0]
     return tuner.hypermodel.search_space.schedule(best)
+
+
+@dataclasses.dataclass
+class TuningData:
+    """Training data with corrupted labels and a validation split.
+
+    Attributes:
+        x_train, y_train: Training images and their (partly corrupted) labels.
+        x_val, y_val: Validation images and labels: clean unless the split
+            was made with `noisy_validation=True`.
+        changed: Mask of the corrupted training labels.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    changed: np.ndarray
+
+
+def noisy_split(
+    images: data_lib.ImageData,
+    corrupt: float = 0.75,
+    train_size: Optional[int] = None,
+    validation_size: int = 1000,
+    noisy_validation: bool = False,
+    scaling: str = "unit",
+    seed: int = 0,
+) -> TuningData:
+    """Carves a validation split from the training set, then corrupts labels.
+
+    The validation images are set aside before any label is corrupted, so
+    by default they keep their clean labels: selecting on them rewards
+    schedules that generalize. With `noisy_validation=True` their labels
+    are corrupted like the training labels; selecting on those rewards
+    fitting the noise, which is what AL2 prevents, so the search then tends
+    to prefer weak or no AL2. The test set is not touched.
+
+    Args:
+        images: Loaded data (`al2_keras.data.load`).
+        corrupt: Fraction of training labels to corrupt.
+        train_size: Training images to keep (after the split); None for all.
+        validation_size: Validation images.
+        noisy_validation: Corrupt the validation labels too.
+        scaling: Input scaling ("unit" or "reference").
+        seed: Seed of the split, the subset and the label noise.
+    """
+    total = len(images.x_train)
+    if not 0 < validation_size < total:
+        raise ValueError(
+            f"`validation_size` must be in [1, {total - 1}]. Received: {validation_size}"
+        )
+    order = np.random.default_rng(seed).permutation(total)
+    val_index, rest = order[:validation_size], order[validation_size:]
+    train_index = rest[data_lib.subset_indices(len(rest), train_size, seed)]
+    noisy = data_lib.corrupt_labels(images.y_train[train_index], corrupt, images.num_classes, seed)
+    y_val = images.y_train[val_index]
+    if noisy_validation:
+        y_val = data_lib.corrupt_labels(y_val, corrupt, images.num_classes, seed + 1).labels
+    scale = lambda x: data_lib.scale_images(x, images.name, scaling)  # noqa: E731
+    return TuningData(
+        x_train=scale(images.x_train[train_index]),
+        y_train=noisy.labels,
+        x_val=scale(images.x_train[val_index]),
+        y_val=y_val,
+        changed=noisy.changed,
+    )
+
+
+def evaluate_schedule(
+    hypermodel: AL2HyperModel, schedule, split: TuningData, epochs: int, seed: int = 0
+) -> float:
+    """Validation accuracy after training `hypermodel`'s model with `schedule`."""
+    keras.utils.set_random_seed(seed)
+    hp = keras_tuner.HyperParameters()
+    hypermodel.search_space.declare(hp)
+    model = hypermodel.build_model(hp)
+    history = model.fit(
+        split.x_train, split.y_train, validation_data=(split.x_val, split.y_val),
+        epochs=epochs, batch_size=64, verbose=0, callbacks=[AL2Scheduler(schedule)],
+    )
+    return float(history.history["val_accuracy"][-1])

@@ -40,3 +40,27 @@ def test_quickstart_runs_on_idx_directory_and_writes_json(tmp_path):
 def test_quickstart_missing_data_dir_is_a_clear_error(tmp_path):
     result = _run("examples/quickstart.py", "--data-dir", str(tmp_path / "none"), "--epochs", "1")
     assert result.returncode != 0 and "does not exist" in result.stderr
+
+
+def test_svcca_analysis_help_and_existing_output_is_refused(tmp_path):
+    result = _run("examples/svcca_analysis.py", "--help")
+    assert result.returncode == 0 and "--probe-images" in result.stdout
+    refused = _run("examples/svcca_analysis.py", "--output", str(tmp_path))
+    assert refused.returncode != 0 and "exists" in refused.stderr
+
+
+def test_svcca_analysis_runs_on_idx_directory(tmp_path):
+    _write_dataset(str(tmp_path), n_train=40, n_test=30)
+    out = tmp_path / "out"
+    result = _run("examples/svcca_analysis.py", "--data-dir", str(tmp_path), "--epochs", "1",
+                  "--snapshots", "1", "--probe-images", "30", "--train-size", "32",
+                  "--output", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    header = (out / "similarity.csv").read_text().splitlines()[0]
+    assert header == "variant,epoch,pair,cca,svcca,pwcca,cka"
+    assert (out / "similarity.png").stat().st_size > 0 and (out / "similarity.md").exists()
+
+
+def test_tune_penalty_help():
+    result = _run("examples/tune_penalty.py", "--help")
+    assert result.returncode == 0 and "--tuner" in result.stdout and "--quick" in result.stdout

@@ -240,3 +240,18 @@ def test_inputs_may_be_tensors():
     x, y = related()
     expected = al2_keras.cca(x, y).coefficients
     np.testing.assert_allclose(al2_keras.cca(tf.constant(x), tf.constant(y)).coefficients, expected)
+
+
+def test_read_only_unaligned_and_integer_inputs_give_the_same_result():
+    x, y = related()
+    expected = al2_keras.cca(x, y).coefficients
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    np.testing.assert_allclose(al2_keras.cca(frozen, y).coefficients, expected)
+    shifted = np.empty(x.size + 1)[1:].reshape(x.shape)  # 8-byte aligned only
+    shifted[...] = x
+    np.testing.assert_allclose(al2_keras.cca(shifted, y).coefficients, expected)
+    np.testing.assert_allclose(al2_keras.cca(x[:, ::1].T.T, y).coefficients, expected)
+    counts = np.round(x * 10).astype(np.int32)
+    np.testing.assert_allclose(
+        al2_keras.cca(counts, y).coefficients, al2_keras.cca(counts.astype(float), y).coefficients)

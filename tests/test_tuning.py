@@ -133,3 +133,24 @@ def test_bad_search_space_fails_before_any_trial(make_space, message):
 def test_unknown_tuner_name(tmp_path):
     with pytest.raises(ValueError, match="Unknown tuner"):
         tuning.make_tuner("grid", tuning.AL2HyperModel(_tiny_builder), directory=str(tmp_path))
+
+
+def test_noisy_split_keeps_validation_clean_and_disjoint():
+    from al2_keras import data
+
+    rng = np.random.default_rng(0)
+    images = data.ImageData("mnist", rng.integers(0, 256, (200, 28, 28, 1), dtype=np.uint8),
+                            np.arange(200) % 10, np.zeros((2, 28, 28, 1), np.uint8), np.zeros(2, int),
+                            10, "synthetic")
+    # Make every image identifiable by its first pixel value.
+    images.x_train[:, 0, 0, 0] = np.arange(200) % 256
+    split = tuning.noisy_split(images, corrupt=0.8, validation_size=50, seed=1)
+    ids_val = np.round(split.x_val[:, 0, 0, 0] * 255).astype(int)
+    ids_train = np.round(split.x_train[:, 0, 0, 0] * 255).astype(int)
+    assert not set(ids_val) & set(ids_train)
+    np.testing.assert_array_equal(split.y_val, ids_val % 10)  # clean labels
+    assert 0.6 < split.changed.mean() <= 1.0 and len(split.x_train) == 150
+    noisy = tuning.noisy_split(images, corrupt=0.8, validation_size=50, noisy_validation=True, seed=1)
+    assert np.mean(noisy.y_val != ids_val % 10) > 0.5
+    with pytest.raises(ValueError, match="validation_size"):
+        tuning.noisy_split(images, validation_size=200)
