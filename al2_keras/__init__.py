@@ -5,8 +5,7 @@ Learning General Representations in Classification Neural Networks",
 ICASSP 2020.
 """
 
-from al2_keras import data
-from al2_keras import experiments
+from al2_keras import data, experiments
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, find_al2_layers
 from al2_keras.models import small_net

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import numpy as np
-
 from test_data import _write_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,7 +1,7 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-import keras
 
 from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule, find_al2_layers
 

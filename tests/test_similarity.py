@@ -255,3 +255,21 @@ def test_read_only_unaligned_and_integer_inputs_give_the_same_result():
     counts = np.round(x * 10).astype(np.int32)
     np.testing.assert_allclose(
         al2_keras.cca(counts, y).coefficients, al2_keras.cca(counts.astype(float), y).coefficients)
+
+
+def test_streaming_under_mirrored_strategy_equals_single_device():
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    x, y = related(offset=5.0)
+    acc = al2_keras.CovarianceAccumulator()
+    for start in range(0, 2000, 500):  # 250 datapoints per replica per step
+        def part(ctx, data, start=start):
+            begin = start + 250 * ctx.replica_id_in_sync_group
+            return tf.constant(data[:, begin:begin + 250])
+        acc.update_distributed(
+            strategy,
+            strategy.experimental_distribute_values_from_function(lambda ctx: part(ctx, x)),
+            strategy.experimental_distribute_values_from_function(lambda ctx: part(ctx, y)),
+        )
+    assert acc.count == 2000
+    np.testing.assert_allclose(acc.cca().coefficients, al2_keras.cca(x, y).coefficients, atol=1e-10)
+    assert acc.pwcca().mean == pytest.approx(al2_keras.pwcca(x, y).mean, abs=1e-10)

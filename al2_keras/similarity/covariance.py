@@ -171,8 +171,8 @@ class CovarianceAccumulator:
     ...     acc.update(x_batch, y_batch)
     >>> result = acc.cca()           # or .svcca(), .pwcca(), .cka() (biased)
 
-    Under a `tf.distribute` strategy, call `update` per replica through
-    `strategy.run` with `replica_update` and reduce with `merge`.
+    Under a `tf.distribute` strategy, `update_distributed` takes the
+    per-replica activations, sums on each replica and reduces the sums.
     """
 
     def __init__(self):
@@ -190,6 +190,37 @@ class CovarianceAccumulator:
         x = as_activations(x, "x")
         y = as_activations(y, "y")
         check_pair(x, y)
+        self._start(x, y)
+        self._add(_shifted_sums(x, y, self._shift_x, self._shift_y), int(x.shape[1]))
+
+    def update_distributed(self, strategy: tf.distribute.Strategy, x, y) -> None:
+        """Adds per-replica activations under a `tf.distribute` strategy.
+
+        Each replica sums its own datapoints (around the shared shift) and
+        the sums are reduced across replicas, so the result equals `update`
+        on all the replicas' datapoints together.
+
+        Args:
+            strategy: The strategy that produced `x` and `y`.
+            x, y: Per-replica values (as from `strategy.run`) of activations
+                (p, b_r) and (q, b_r), b_r the datapoints of replica r.
+        """
+        local_x = [as_activations(a, "x") for a in strategy.experimental_local_results(x)]
+        local_y = [as_activations(b, "y") for b in strategy.experimental_local_results(y)]
+        for a, b in zip(local_x, local_y):
+            check_pair(a, b)
+        self._start(local_x[0], local_y[0])
+        shift_x, shift_y = self._shift_x, self._shift_y
+
+        def replica_sums(a, b):
+            return _shifted_sums(tf.cast(a, tf.float64), tf.cast(b, tf.float64), shift_x, shift_y)
+
+        per_replica = strategy.run(replica_sums, args=(x, y))
+        sums = [strategy.reduce(tf.distribute.ReduceOp.SUM, part, axis=None) for part in per_replica]
+        self._add(sums, sum(int(a.shape[1]) for a in local_x))
+
+    def _start(self, x: tf.Tensor, y: tf.Tensor) -> None:
+        """Sets the shift from the first batch; checks later batches' neurons."""
         if self._shift_x is None:
             shift_x, shift_y = tf.reduce_mean(x, axis=1), tf.reduce_mean(y, axis=1)
             check_finite("x", shift_x)
@@ -201,11 +232,12 @@ class CovarianceAccumulator:
                 f"{self._shift_x.shape[0]} and {self._shift_y.shape[0]}; this "
                 f"batch: {x.shape[0]} and {y.shape[0]}."
             )
-        sums = _shifted_sums(x, y, self._shift_x, self._shift_y)
+
+    def _add(self, sums: list, count: int) -> None:
         check_finite("x", sums[0], tf.linalg.diag_part(sums[2]))
         check_finite("y", sums[1], tf.linalg.diag_part(sums[4]))
-        self._sums = sums if self._sums is None else [a + b for a, b in zip(self._sums, sums)]
-        self._count += int(x.shape[1])
+        self._sums = list(sums) if self._sums is None else [a + b for a, b in zip(self._sums, sums)]
+        self._count += count
 
     def merge(self, other: "CovarianceAccumulator") -> None:
         """Adds the datapoints of another accumulator (e.g. another replica)."""
