@@ -19,6 +19,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["al2_keras", "al2_keras.*"]),
+    package_data={"al2_keras": ["resources/*.csv"]},
     python_requires=">=3.10",
     install_requires=[
         "keras>=3.3",

@@ -95,3 +95,20 @@ def small_net(
         parts += ["al2"] if al2 else []
         name = "_".join(parts)
     return keras.Model(inputs, outputs, name=name)
+
+
+def trunk_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:
+    """The sub-model from the inputs to the trunk output (layer `features`).
+
+    It shares its layers and weights with `model`.
+    """
+    return keras.Model(model.inputs, model.get_layer(features).output, name=f"{model.name}_trunk")
+
+
+def head_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:
+    """The sub-model from the trunk output (layer `features`) to the outputs.
+
+    It shares its layers and weights with `model` (the AL2 layer included),
+    so ablated or edited features can be fed through the head alone.
+    """
+    return keras.Model(model.get_layer(features).output, model.outputs, name=f"{model.name}_head")

@@ -1,6 +1,6 @@
 """Views of results: Markdown tables and PNG plots (data stays in JSON/CSV)."""
 
-from typing import Dict, Iterable, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 
 def _format(value) -> str:
@@ -48,6 +48,78 @@ def plot_similarity(rows: Sequence[Dict], measures: Iterable[str], path: str) ->
         axis.grid(alpha=0.3)
     axes[0][0].set_ylabel("similarity")
     axes[0][-1].legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+_TABLE_METRICS = (("TA", "val_accuracy", 100.0), ("Lc", "cross_entropy", 1.0), ("Lr", "activation_loss", 100.0))
+
+
+def label_randomization_table(results: Dict, epochs: Sequence[int], paper: Optional[Dict] = None) -> str:
+    """The paper's Table 1 layout: TA / L_c / L_r x100 per baseline, without / with AL2.
+
+    Args:
+        results: Output of `experiments.run_label_randomization`.
+        epochs: 1-based epochs to show (those past the run are skipped).
+        paper: `al2_keras.paper.table1()` to show the paper's numbers beside
+            ours (MNIST), or None.
+    """
+    baselines = list(dict.fromkeys(r["baseline"] for r in results.values()))
+    length = min(len(r["history"]["loss"]) for r in results.values())
+    epochs = [e for e in epochs if 1 <= e <= length]
+    header = ["baseline", "metric"] + [f"epoch {e}: without / with" for e in epochs]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for baseline in baselines:
+        runs = {r["al2"]: r["history"] for r in results.values() if r["baseline"] == baseline}
+        for metric, key, scale in _TABLE_METRICS:
+            cells = []
+            for epoch in epochs:
+                ours = [scale * runs[al2][key][epoch - 1] if al2 in runs else float("nan") for al2 in (False, True)]
+                cell = f"{ours[0]:.2f} / {ours[1]:.2f}"
+                if paper and (baseline, metric, epoch) in paper:
+                    theirs = paper[(baseline, metric, epoch)]
+                    cell += f" (paper {theirs[0]:.2f} / {theirs[1]:.2f})"
+                cells.append(cell)
+            lines.append(f"| {baseline} | {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_table(results: Dict) -> str:
+    """Final, last-5-epochs mean and peak test accuracy, final L_r and memorization per variant."""
+    rows = []
+    for name, run in results.items():
+        h = run["history"]
+        accuracy = h["val_accuracy"]
+        peak = max(range(len(accuracy)), key=accuracy.__getitem__)
+        rows.append({
+            "variant": name,
+            "final test acc %": 100 * accuracy[-1],
+            "last-5 mean %": 100 * sum(accuracy[-5:]) / len(accuracy[-5:]),
+            "peak test acc % (epoch)": f"{100 * accuracy[peak]:.2f} ({peak + 1})",
+            "final L_r": f"{h['activation_loss'][-1]:.3e}",
+            "memorized %": 100 * h["memorized"][-1] if "memorized" in h else float("nan"),
+        })
+    return markdown_table(rows, list(rows[0]))
+
+
+def plot_label_randomization(results: Dict, path: str) -> None:
+    """Test accuracy and L_r against epoch; dashed without AL2, solid with."""
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    colors = {}
+    for name, run in results.items():
+        h = run["history"]
+        color = colors.setdefault(run["baseline"], f"C{len(colors)}")
+        style = "-" if run["al2"] else "--"
+        epochs = range(1, len(h["loss"]) + 1)
+        left.plot(epochs, [100 * a for a in h["val_accuracy"]], style, color=color, label=name)
+        right.semilogy(epochs, h["activation_loss"], style, color=color, label=name)
+    left.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy (clean labels)")
+    right.set(xlabel="epoch", ylabel="L_r", title="Activation loss L_r")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    left.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

@@ -61,7 +61,7 @@ def main():
             callbacks=[experiments.EpochPrinter(label)],
         )
         summary = experiments.summarize(history)
-        summary["memorized_corrupted_labels"] = experiments.memorized_fraction(model, prepared)
+        summary["memorized_corrupted_labels"] = experiments.training_set_accuracies(model, prepared)["memorized"]
         results[label] = {"summary": summary, "history": history}
 
     print("\n| run | final test acc | mean of last 5 epochs | peak test acc (epoch) "

@@ -63,3 +63,26 @@ def test_svcca_analysis_runs_on_idx_directory(tmp_path):
 def test_tune_penalty_help():
     result = _run("examples/tune_penalty.py", "--help")
     assert result.returncode == 0 and "--tuner" in result.stdout and "--quick" in result.stdout
+
+
+def test_label_randomization_writes_every_output_and_refuses_to_overwrite(tmp_path):
+    _write_dataset(str(tmp_path), n_train=40, n_test=20)
+    args = ["examples/label_randomization.py", "--data-dir", str(tmp_path), "--dataset", "mnist",
+            "--epochs", "2", "--train-size", "32", "--baselines", "bare,dropout", "--run", "tiny",
+            "--runs-dir", str(tmp_path / "runs"), "--models-dir", str(tmp_path / "models")]
+    result = _run(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / "runs" / "tiny"
+    results = json.loads((out / "results.json").read_text())["results"]
+    assert sorted(results) == ["bare_al2", "bare_no_al2", "dropout_al2", "dropout_no_al2"]
+    history = results["bare_al2"]["history"]
+    for key in ("val_accuracy", "cross_entropy", "activation_loss", "al2_weight",
+                "train_accuracy_noisy", "train_accuracy_clean", "memorized"):
+        assert len(history[key]) == 2, key
+    table = (out / "table.md").read_text()
+    assert "| bare | TA |" in table and "| dropout | Lr |" in table
+    assert (out / "curves.png").stat().st_size > 0 and (out / "summary.md").exists()
+    assert (out / "epochs.csv").read_text().count("\n") == 1 + 4 * 2
+    assert (tmp_path / "models" / "tiny" / "bare_al2" / "epoch_2.keras").exists()
+    again = _run(*args)
+    assert again.returncode != 0 and "exists" in again.stderr

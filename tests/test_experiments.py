@@ -49,4 +49,6 @@ def test_train_variant_records_paper_quantities(al2):
         np.testing.assert_allclose(history["loss"], history["cross_entropy"], rtol=1e-6)
     summary = experiments.summarize(history)
     assert summary["peak_test_accuracy"] >= summary["final_test_accuracy"]
-    assert 0.0 <= experiments.memorized_fraction(model, prepared) <= 1.0
+    accuracies = experiments.training_set_accuracies(model, prepared)
+    assert 0.0 <= accuracies["memorized"] <= 1.0
+    assert set(accuracies) == {"train_accuracy_noisy", "train_accuracy_clean", "memorized"}

@@ -13,3 +13,35 @@ def test_plot_similarity_writes_png(tmp_path):
     path = tmp_path / "plot.png"
     reports.plot_similarity(rows, ["cca", "pwcca"], str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _results(epochs=3):
+    history = lambda acc: {"loss": [1.0] * epochs, "val_accuracy": [acc] * epochs,  # noqa: E731
+                           "cross_entropy": [2.0] * epochs, "activation_loss": [0.01] * epochs,
+                           "memorized": [0.5] * epochs}
+    return {"bare_no_al2": {"baseline": "bare", "al2": False, "history": history(0.25)},
+            "bare_al2": {"baseline": "bare", "al2": True, "history": history(0.9)}}
+
+
+def test_label_randomization_table_has_paper_layout_and_paper_numbers():
+    paper = {("bare", "TA", 2): (84.2, 95.25)}
+    table = reports.label_randomization_table(_results(), [2, 9], paper)
+    lines = table.splitlines()
+    assert lines[0] == "| baseline | metric | epoch 2: without / with |"  # epoch 9 is past the run
+    assert lines[2] == "| bare | TA | 25.00 / 90.00 (paper 84.20 / 95.25) |"
+    assert lines[3] == "| bare | Lc | 2.00 / 2.00 |"
+    assert lines[4] == "| bare | Lr | 1.00 / 1.00 |"  # L_r x 100
+
+
+def test_summary_table_and_curves(tmp_path):
+    assert "| bare_al2 | 90.0000 |" in reports.summary_table(_results())
+    reports.plot_label_randomization(_results(), str(tmp_path / "c.png"))
+    assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_paper_table1_is_shipped():
+    from al2_keras import paper
+
+    table = paper.table1()
+    assert table[("bare", "TA", 100)] == (84.20, 95.25)
+    assert len(table) == 4 * 3 * 7

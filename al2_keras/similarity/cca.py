@@ -90,7 +90,22 @@ def svcca_mean(coefficients: np.ndarray, threshold: float = SVCCA_MEAN_THRESHOLD
     return float(c[: hits[0]].mean()) if hits[0] > 0 else float("nan")
 
 
-def _normalized_blocks(m: Moments, epsilon: float):
+@dataclasses.dataclass
+class _Normalized:
+    """Covariance blocks after svcca's rescaling, pruning and regularization."""
+
+    sxx: tf.Tensor
+    sxy: tf.Tensor
+    syy: tf.Tensor
+    x_idxs: np.ndarray
+    y_idxs: np.ndarray
+    kept_x: tf.Tensor
+    kept_y: tf.Tensor
+    xmax: tf.Tensor
+    ymax: tf.Tensor
+
+
+def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
     """svcca's rescaling and neuron pruning of the covariance blocks."""
     xmax = tf.reduce_max(tf.abs(m.cov_xx))
     ymax = tf.reduce_max(tf.abs(m.cov_yy))
@@ -115,7 +130,7 @@ def _normalized_blocks(m: Moments, epsilon: float):
     sxy = _take2(m.cov_xy, kx, ky) / tf.sqrt(xmax * ymax)
     sxx += epsilon * tf.eye(tf.shape(sxx)[0], dtype=sxx.dtype)
     syy += epsilon * tf.eye(tf.shape(syy)[0], dtype=syy.dtype)
-    return sxx, sxy, syy, x_idxs.numpy(), y_idxs.numpy(), kx, ky, xmax, ymax
+    return _Normalized(sxx, sxy, syy, x_idxs.numpy(), y_idxs.numpy(), kx, ky, xmax, ymax)
 
 
 def _take2(matrix, rows, cols):
@@ -168,17 +183,17 @@ def _whitened_cross(sxx, sxy, syy):
 
 def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool = False) -> CCAResult:
     """CCA of two representations given their moments. See `cca`."""
-    sxx, sxy, syy, x_idxs, y_idxs, kx, ky, xmax, ymax = _normalized_blocks(m, epsilon)
-    cross, chol_x, chol_y = _whitened_cross(sxx, sxy, syy)
+    b = _normalized_blocks(m, epsilon)
+    cross, chol_x, chol_y = _whitened_cross(b.sxx, b.sxy, b.syy)
     if not compute_weights:
-        return _result(_singular_values(cross), x_idxs, y_idxs)
+        return _result(_singular_values(cross), b.x_idxs, b.y_idxs)
     coefficients, u, v = tf.linalg.svd(cross, full_matrices=False)
-    x_weights = _canonical_weights(sxx, chol_x, u, xmax)
-    y_weights = _canonical_weights(syy, chol_y, v, ymax)
+    x_weights = _canonical_weights(b.sxx, chol_x, u, b.xmax)
+    y_weights = _canonical_weights(b.syy, chol_y, v, b.ymax)
     return _result(
-        coefficients, x_idxs, y_idxs,
+        coefficients, b.x_idxs, b.y_idxs,
         x_weights=x_weights.numpy(), y_weights=y_weights.numpy(),
-        x_mean=tf.gather(m.mean_x, kx).numpy(), y_mean=tf.gather(m.mean_y, ky).numpy(),
+        x_mean=tf.gather(m.mean_x, b.kept_x).numpy(), y_mean=tf.gather(m.mean_y, b.kept_y).numpy(),
     )
 
 
@@ -246,7 +261,11 @@ def cca(x, y, epsilon: float = 1e-10, compute_weights: bool = False, dtype=tf.fl
         A `CCAResult`.
     """
     if tf.as_dtype(dtype) == tf.float32:
+        if compute_weights:
+            raise ValueError("`compute_weights` needs dtype float64 (the default).")
         return _cca_qr(x, y, epsilon)
+    if tf.as_dtype(dtype) != tf.float64:
+        raise ValueError(f"`dtype` must be float64 or float32. Received: dtype={dtype}")
     return cca_from_moments(moments_lib.moments(x, y), epsilon, compute_weights)
 
 
@@ -372,12 +391,12 @@ def flip_signs(u: tf.Tensor) -> tf.Tensor:
 
 def pwcca_from_moments(m: Moments, epsilon: float = 1e-10) -> PWCCAResult:
     """PWCCA given the moments of the two representations. See `pwcca`."""
-    sxx, sxy, syy, x_idxs, y_idxs, kx, ky, xmax, ymax = _normalized_blocks(m, epsilon)
-    if x_idxs.sum() <= y_idxs.sum():
-        side, cov, other, cross, kept, mean = "x", sxx, syy, sxy, kx, m.mean_x
+    b = _normalized_blocks(m, epsilon)
+    if b.x_idxs.sum() <= b.y_idxs.sum():
+        side, cov, other, cross, kept, mean = "x", b.sxx, b.syy, b.sxy, b.kept_x, m.mean_x
         raw_cov = m.cov_xx
     else:
-        side, cov, other, cross, kept, mean = "y", syy, sxx, tf.transpose(sxy), ky, m.mean_y
+        side, cov, other, cross, kept, mean = "y", b.syy, b.sxx, tf.transpose(b.sxy), b.kept_y, m.mean_y
         raw_cov = m.cov_yy
     # svcca's directions are the left singular vectors of
     # cov^-1/2 cross other^-1/2 with the symmetric inverse square root on
