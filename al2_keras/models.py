@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 import keras
 
 from al2_keras.layers import AL2
+from al2_keras.pooling import AdaptiveAveragePooling2D
 
 FEATURES_NAME = "features"
 AL2_NAME = "al2"
@@ -95,6 +96,118 @@ def small_net(
         parts += ["al2"] if al2 else []
         name = "_".join(parts)
     return keras.Model(inputs, outputs, name=name)
+
+
+def _classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name):
+    """Names the trunk output, adds AL2, the head layers and a float32 softmax."""
+    x = keras.layers.Identity(name=FEATURES_NAME)(trunk_output)
+    if al2:
+        x = AL2(weight=al2_weight, name=AL2_NAME)(x)
+    for layer in head_layers:
+        x = layer(x)
+    x = keras.layers.Dense(num_classes, name="logits", **reg)(x)
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def alexnet(
+    input_shape: Sequence[int] = (64, 64, 3),
+    num_classes: int = 10,
+    al2: bool = True,
+    batch_norm: bool = False,
+    dropout: float = 0.5,
+    weight_decay: float = 0.0,
+    al2_weight: float = 0.01,
+    name: str = "alexnet",
+) -> keras.Model:
+    """The reference's AlexNet: its trunk, AL2 on the trunk output, its head.
+
+    Trunk: Conv(64, 11, stride 4, pad 2) ReLU MaxPool(3, 2) Conv(192, 5, pad 2)
+    ReLU MaxPool(3, 2) Conv(384, 3, pad 1) ReLU Conv(256, 3, pad 1) ReLU
+    Conv(256, 3, pad 1) ReLU MaxPool(3, 2), adaptive average pooling to 6x6,
+    Dropout, Flatten (9,216 features, the layer named `"features"`). Head:
+    Dense(4096) ReLU Dropout Dense(4096) ReLU Dense(num_classes) softmax.
+    Inputs must be at least 63x63 (upsample CIFAR's 32x32).
+
+    Args:
+        input_shape: Shape of one image, channels last.
+        num_classes: Number of classes.
+        al2: Whether to put an `AL2` layer on the trunk output.
+        batch_norm: Whether to add BatchNormalization after each conv.
+        dropout: Rate of the reference's two Dropout layers (0 removes them).
+        weight_decay: Coupled L2 weight decay (PyTorch SGD's `weight_decay`).
+        al2_weight: Initial AL2 weight.
+        name: Model name.
+    """
+    regularizer = _weight_decay_regularizer(weight_decay)
+    reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
+    inputs = keras.Input(tuple(input_shape), name="images")
+    x = inputs
+    convs = [(64, 11, 4, 2, True), (192, 5, 1, 2, True), (384, 3, 1, 1, False),
+             (256, 3, 1, 1, False), (256, 3, 1, 1, True)]
+    for i, (filters, kernel, stride, pad, pool) in enumerate(convs, start=1):
+        x = keras.layers.ZeroPadding2D(pad, name=f"pad{i}")(x)
+        x = keras.layers.Conv2D(filters, kernel, strides=stride, name=f"conv{i}", **reg)(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"batch_norm{i}")(x)
+        x = keras.layers.ReLU(name=f"relu{i}")(x)
+        if pool:
+            x = keras.layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)
+    x = AdaptiveAveragePooling2D((6, 6), name="adaptive_pool")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="trunk_dropout")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    head = [keras.layers.Dense(4096, activation="relu", name="fc1", **reg)]
+    head += [keras.layers.Dropout(dropout, name="head_dropout")] if dropout > 0 else []
+    head += [keras.layers.Dense(4096, activation="relu", name="fc2", **reg)]
+    return _classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name)
+
+
+def densenet121(
+    input_shape: Sequence[int] = (32, 32, 3),
+    num_classes: int = 10,
+    al2: bool = True,
+    batch_norm: bool = True,
+    dropout: float = 0.0,
+    weight_decay: float = 0.0,
+    al2_weight: float = 0.01,
+    name: str = "densenet121",
+) -> keras.Model:
+    """DenseNet-121: `keras.applications` features as the trunk, a linear head.
+
+    Trunk: DenseNet-121's convolutional features (randomly initialized),
+    global average pooling (1,024 features, the layer named `"features"`),
+    optional Dropout. Head: Dense(num_classes) softmax, as the reference's
+    classifier. DenseNet has BatchNormalization throughout, so
+    `batch_norm=False` is refused.
+
+    Args:
+        input_shape: Shape of one image, channels last, at least 32x32.
+        num_classes: Number of classes.
+        al2: Whether to put an `AL2` layer on the trunk output.
+        batch_norm: Must be True (DenseNet's own).
+        dropout: Dropout rate on the pooled features; 0 for none.
+        weight_decay: Coupled L2 weight decay on every kernel and bias.
+        al2_weight: Initial AL2 weight.
+        name: Model name.
+    """
+    if not batch_norm:
+        raise ValueError("DenseNet-121 is built with BatchNormalization; batch_norm=False is not available.")
+    regularizer = _weight_decay_regularizer(weight_decay)
+    inputs = keras.Input(tuple(input_shape), name="images")
+    backbone = keras.applications.DenseNet121(
+        include_top=False, weights=None, input_shape=tuple(input_shape), pooling="avg")
+    if regularizer is not None:
+        for layer in backbone.layers:
+            for attribute in ("kernel", "bias"):
+                variable = getattr(layer, attribute, None)
+                if variable is not None:
+                    variable.regularizer = regularizer
+    x = backbone(inputs)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="trunk_dropout")(x)
+    reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
+    return _classifier(inputs, x, [], al2, al2_weight, num_classes, reg, name)
 
 
 def trunk_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:

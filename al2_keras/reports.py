@@ -123,3 +123,18 @@ def plot_label_randomization(results: Dict, path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def plot_ablation(curves: Dict, path: str) -> None:
+    """Accuracy against ablated share; `curves` maps a label to an AblationResult."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(5.5, 4))
+    for label, result in curves.items():
+        axis.errorbar(100 * result.fractions, 100 * result.mean, yerr=100 * result.std,
+                      marker="o", capsize=3, label=label)
+    axis.set(xlabel="representation ablated (%)", ylabel="test accuracy (%)", title="Cumulative ablation")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -161,3 +161,44 @@ def test_make_dataset_batches_every_sample_once():
     seen = np.concatenate([b[1].numpy() for b in batches])
     assert sorted(seen) == list(range(10))
     np.testing.assert_array_equal(np.concatenate([b[0].numpy()[:, 0] for b in batches]), seen)
+
+
+def test_shrink_keeps_the_percentage():
+    x, y = np.arange(200)[:, None], np.arange(200)
+    small_x, small_y = data.shrink(x, y, 25, seed=1)
+    assert len(small_x) == 50 and np.all(np.diff(small_y) > 0)
+    np.testing.assert_array_equal(small_x[:, 0], small_y)
+    with pytest.raises(ValueError, match="percent"):
+        data.shrink(x, y, 0)
+
+
+def test_add_rotations_appends_exact_quarter_turns():
+    images = np.random.default_rng(0).random((30, 5, 5, 1))
+    labels = np.arange(30)
+    out, out_labels = data.add_rotations(images, labels, seed=2)
+    assert out.shape == (60, 5, 5, 1)
+    np.testing.assert_array_equal(out[:30], images)
+    np.testing.assert_array_equal(out_labels, np.concatenate([labels, labels]))
+    for original, rotated in zip(images, out[30:]):
+        matches = [np.array_equal(np.rot90(original, k, axes=(0, 1)), rotated) for k in (1, 2, 3)]
+        assert sum(matches) == 1
+    with pytest.raises(ValueError, match="square"):
+        data.add_rotations(np.zeros((2, 4, 5, 1)), np.zeros(2))
+
+
+def test_mixup_is_a_convex_combination_of_the_batch():
+    import tensorflow as tf
+
+    images = np.eye(8, dtype=np.float32).reshape(8, 8, 1, 1)  # sample i is the unit vector e_i
+    labels = np.arange(8) % 4
+    batch = tf.data.Dataset.from_tensor_slices((images, labels)).batch(8)
+    mixed, soft = next(iter(data.mixup(batch, alpha=0.4, num_classes=4, seed=3)))
+    mixed = mixed.numpy().reshape(8, 8)
+    soft = soft.numpy()
+    np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-6)  # convex weights
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-6)
+    assert mixed.min() >= 0.0
+    lam = mixed[np.arange(8), np.arange(8)]
+    assert np.allclose(lam, lam[0]) or np.any(np.isclose(mixed, 1.0))  # one weight per batch
+    with pytest.raises(ValueError, match="alpha"):
+        data.mixup(batch, alpha=0.0, num_classes=4)

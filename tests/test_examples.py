@@ -86,3 +86,22 @@ def test_label_randomization_writes_every_output_and_refuses_to_overwrite(tmp_pa
     assert (tmp_path / "models" / "tiny" / "bare_al2" / "epoch_2.keras").exists()
     again = _run(*args)
     assert again.returncode != 0 and "exists" in again.stderr
+
+
+def test_ablation_example_on_saved_models(tmp_path):
+    import al2_keras
+
+    _write_dataset(str(tmp_path), n_train=20, n_test=25)
+    paths = []
+    for al2 in (False, True):
+        model = al2_keras.small_net(al2=al2)
+        paths.append(str(tmp_path / f"m{int(al2)}.keras"))
+        model.save(paths[-1])
+    out = tmp_path / "out"
+    result = _run("examples/ablation.py", "--models", *paths, "--data-dir", str(tmp_path),
+                  "--seeds", "2", "--mode", "unit", "--output", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (out / "ablation.csv").read_text().count("\n") == 1 + 2 * 11
+    assert (out / "ablation.png").stat().st_size > 0
+    missing = _run("examples/ablation.py", "--models", str(tmp_path / "none.keras"))
+    assert missing.returncode != 0 and "label_randomization.py" in missing.stderr

@@ -69,3 +69,39 @@ def test_small_net_trains_one_step():
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
     logs = model.train_on_batch(x, np.arange(8) % 10, return_dict=True)
     assert np.isfinite(logs["loss"]) and "activation_loss" in logs
+
+
+def test_adaptive_average_pooling_matches_bins():
+    from al2_keras.pooling import AdaptiveAveragePooling2D
+
+    x = np.arange(2 * 5 * 7 * 3, dtype="float32").reshape(2, 5, 7, 3)
+    out = np.asarray(AdaptiveAveragePooling2D((2, 3))(x))
+    # PyTorch bins: rows [0,3) and [2,5); cols [0,3), [2,5), [4,7).
+    np.testing.assert_allclose(out[:, 1, 2], x[:, 2:5, 4:7].mean(axis=(1, 2)), rtol=1e-6)
+    small = np.asarray(AdaptiveAveragePooling2D((6, 6))(np.ones((1, 1, 1, 2), "float32") * 3))
+    np.testing.assert_allclose(small, 3.0)
+
+
+@pytest.mark.parametrize("builder, shape, features", [
+    ("alexnet", (64, 64, 3), 9216), ("densenet121", (32, 32, 3), 1024)])
+def test_reference_architectures_build_train_and_expose_trunk(builder, shape, features):
+    from al2_keras import models
+
+    model = getattr(models, builder)(input_shape=shape, num_classes=5, weight_decay=1e-4, dropout=0.5)
+    assert model.get_layer("features").output.shape == (None, features)
+    assert isinstance(model.get_layer("al2"), AL2)
+    assert len(model.losses) > 0  # weight decay terms
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((4, *shape)).astype("float32")
+    logs = model.train_on_batch(x, np.arange(4) % 5, return_dict=True)
+    assert np.isfinite(logs["loss"])
+    trunk, head = models.trunk_model(model), models.head_model(model)
+    np.testing.assert_allclose(head.predict(trunk.predict(x, verbose=0), verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def test_densenet_refuses_batch_norm_false():
+    from al2_keras import models
+
+    with pytest.raises(ValueError, match="BatchNormalization"):
+        models.densenet121(batch_norm=False)
