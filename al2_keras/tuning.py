@@ -171,6 +171,9 @@ class AL2HyperModel(keras_tuner.HyperModel):
         build_model: Callable `hp -> compiled keras.Model` with at least one
             `al2_keras.AL2` layer. Defaults to the paper's small CNN.
         search_space: A `ScheduleSearchSpace`.
+        score: "last" (default): a trial scores its final epoch's metrics;
+            "best": KerasTuner's default, the best epoch. Under label noise
+            "best" amounts to early stopping, which favours no AL2.
         **kwargs: `keras_tuner.HyperModel` arguments (`name`, `tunable`).
 
     Example:
@@ -183,10 +186,19 @@ class AL2HyperModel(keras_tuner.HyperModel):
     ```
     """
 
-    def __init__(self, build_model=None, search_space: Optional[ScheduleSearchSpace] = None, **kwargs):
+    def __init__(
+        self,
+        build_model=None,
+        search_space: Optional[ScheduleSearchSpace] = None,
+        score: str = "last",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        if score not in ("last", "best"):
+            raise ValueError(f"`score` must be 'last' or 'best'. Received: score={score!r}")
         self.build_model = build_model or default_model_builder()
         self.search_space = search_space or ScheduleSearchSpace()
+        self.score = score
 
     def build(self, hp):
         self.search_space.declare(hp)
@@ -194,7 +206,14 @@ class AL2HyperModel(keras_tuner.HyperModel):
 
     def fit(self, hp, model, *args, callbacks=None, **kwargs):
         scheduler = AL2Scheduler(self.search_space.schedule(hp))
-        return model.fit(*args, callbacks=[scheduler, *(callbacks or [])], **kwargs)
+        history = model.fit(*args, callbacks=[scheduler, *(callbacks or [])], **kwargs)
+        if self.score == "best":
+            return history
+        # The final epoch's metrics: under label noise the best epoch rewards
+        # stopping early rather than a schedule that keeps the network robust.
+        last = {name: values[-1] for name, values in history.history.items()}
+        last["epochs_trained"] = history.epoch[-1] + 1 if history.epoch else 0
+        return last
 
 
 def make_tuner(
@@ -249,10 +268,20 @@ def trial_rows(tuner: keras_tuner.Tuner) -> list:
             "mode": values.get("al2_mode"),
             **{k[len("al2_"):]: v for k, v in values.items() if k.startswith("al2_") and k != "al2_mode"},
             "objective": trial.score,
-            "epochs": values.get("tuner/epochs", trial.best_step + 1 if trial.best_step is not None else None),
+            "epochs": _epochs_of(trial),
         })
     direction = tuner.oracle.objective.direction
     return sorted(rows, key=lambda r: r["objective"], reverse=direction == "max")
+
+
+def _epochs_of(trial) -> Optional[int]:
+    """Epochs a trial trained (cumulative under Hyperband)."""
+    if trial.metrics.exists("epochs_trained"):
+        return int(trial.metrics.get_last_value("epochs_trained"))
+    values = trial.hyperparameters.values
+    if "tuner/epochs" in values:
+        return int(values["tuner/epochs"])
+    return trial.best_step + 1 if trial.best_step is not None else None
 
 
 def best_schedule(tuner: keras_tuner.Tuner) -> Callable[[int], float]:

@@ -4,8 +4,8 @@ Carves a clean validation split from the training set before corrupting the
 training labels, then searches the AL2 schedule (start, growth factors, or
 no AL2 at all) of the small CNN, selecting on clean-validation accuracy. The
 test set is never used for selection. Prints the trials, the best schedule,
-and how its clean-validation accuracy compares with no AL2 and with the
-paper's default schedule; writes trials.csv, trials.md, best_schedule.json
+and how its clean-validation accuracy (final epoch) compares with no AL2 and
+with the paper's default schedule; writes trials.csv, trials.md, best_schedule.json
 and the best model (saved_models/tuned_<project>.keras).
 
 Run: python examples/tune_penalty.py --quick
@@ -37,8 +37,8 @@ def parse_args():
     parser.add_argument("--project", default="al2_schedule")
     parser.add_argument("--overwrite", action="store_true", help="start the search afresh")
     parser.add_argument("--quick", action="store_true",
-                        help="5,000 training images, 8 trials of 15 epochs, time-compressed "
-                             "schedules (about 10 minutes on 2 CPU cores)")
+                        help="5,000 training images, 5 trials of 25 epochs around the "
+                             "time-compressed schedule (about 10 minutes on 2 CPU cores)")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -46,7 +46,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.quick:
-        args.train_size, args.max_trials, args.epochs = 5000, 8, 15
+        args.train_size, args.max_trials, args.epochs = 5000, 5, 25
     try:
         images = data.load(args.dataset, data_dir=args.data_dir)
     except (FileNotFoundError, ValueError) as error:
@@ -59,10 +59,12 @@ def main():
           f"{'noisy' if args.noisy_validation else 'clean'} validation images.")
 
     # Around the paper's schedule compressed ten-fold in time (one epoch
-    # stands for ten), since trials are short.
+    # stands for ten), since trials are short. "No AL2" is left out of the
+    # quick search: its reference run below answers whether AL2 helps.
     space = tuning.ScheduleSearchSpace(
         start=tuning.Range(1e-3, 1e-1, log=True), threshold=5.0,
-        growth=tuning.Range(1.0, 3.0), late_growth=tuning.Range(1.0, 1.2))
+        growth=tuning.Range(1.0, 3.0), late_growth=tuning.Range(1.0, 1.2),
+        include_no_al2=not args.quick)
     hypermodel = tuning.AL2HyperModel(
         tuning.default_model_builder(split.x_train.shape[1:], images.num_classes), space)
     tuner = tuning.make_tuner(args.tuner, hypermodel, max_trials=args.max_trials,
@@ -95,9 +97,9 @@ def main():
     print("\n" + table)
     print(f"\nBest schedule: {best!r}")
     print("Reference runs (same model, data and epochs):")
+    print(f"  {'best found (its trial)':>30}: clean-validation accuracy {100 * rows[0]['objective']:.2f}%")
     for label, schedule in (("no AL2", 0.0),
-                            ("paper default, compressed 10x", ProgressiveSchedule.time_compressed(10)),
-                            ("best found", best)):
+                            ("paper default, compressed 10x", ProgressiveSchedule.time_compressed(10))):
         accuracy = tuning.evaluate_schedule(hypermodel, schedule, split, args.epochs, seed=args.seed)
         print(f"  {label:>30}: clean-validation accuracy {100 * accuracy:.2f}%", flush=True)
     print(f"\nWrote {out}/trials.csv, trials.md, best_schedule.json and {model_path}")

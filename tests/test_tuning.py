@@ -154,3 +154,12 @@ def test_noisy_split_keeps_validation_clean_and_disjoint():
     assert np.mean(noisy.y_val != ids_val % 10) > 0.5
     with pytest.raises(ValueError, match="validation_size"):
         tuning.noisy_split(images, validation_size=200)
+
+
+def test_trials_score_their_final_epoch_by_default(tmp_path):
+    tuner = _search("random", tmp_path, max_trials=2, epochs=3)
+    for trial in tuner.oracle.trials.values():
+        assert trial.metrics.get_last_value("epochs_trained") == 3
+    assert all(row["epochs"] == 3 for row in tuning.trial_rows(tuner))
+    with pytest.raises(ValueError, match="score"):
+        tuning.AL2HyperModel(_tiny_builder, score="mean")
