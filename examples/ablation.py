@@ -1,7 +1,7 @@
 """Cumulative ablation (Sec. 5.2): zero a growing share of the representation.
 
 Loads trained models (by default the quick preset's bare network without and
-with AL2 from saved_models/), runs each trunk once over the clean test set,
+with AL2 shipped in saved_models/reference/), runs each trunk once over the clean test set,
 zeroes 0%, 10%, ..., 100% of the representation (per-element random masks as
 the reference, or the same units for every sample) and evaluates the head on
 every level in one pass, over several mask seeds. Writes ablation.csv,
@@ -20,8 +20,8 @@ import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
 from al2_keras import ablation, data, reports
 
 DEFAULT_MODELS = [
-    "saved_models/quick_fashion_mnist/bare_no_al2/epoch_40.keras",
-    "saved_models/quick_fashion_mnist/bare_al2/epoch_40.keras",
+    "saved_models/reference/small_net_quick_no_al2.keras",
+    "saved_models/reference/small_net_quick_al2.keras",
 ]
 
 
