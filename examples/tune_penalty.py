@@ -16,8 +16,6 @@ import csv
 import json
 import os
 
-import keras
-
 from al2_keras import ProgressiveSchedule, data, reports, tuning
 
 
@@ -84,8 +82,10 @@ def main():
     with open(os.path.join(out, "trials.md"), "w") as f:
         f.write(table + "\n")
     best = tuning.best_schedule(tuner)
+    # The schedule's config: ProgressiveSchedule.from_config (or
+    # ConstantSchedule.from_config, when no or a constant AL2 won) reads it back.
     with open(os.path.join(out, "best_schedule.json"), "w") as f:
-        json.dump(keras.saving.serialize_keras_object(best), f, indent=1)
+        json.dump(best.get_config(), f, indent=1)
     os.makedirs("saved_models", exist_ok=True)
     model_path = os.path.join("saved_models", f"tuned_{args.project}.keras")
     counter = 2
