@@ -40,7 +40,7 @@ def small_net(
 
     Trunk: Conv2D(20, 5) ReLU MaxPool(2) Conv2D(50, 5) [BatchNorm] ReLU
     MaxPool(2) [Dropout] Flatten, whose output is the layer named
-    `"features"`; then the `AL2` layer named `"al2"` when `al2=True`; head:
+    `"features"` (an Identity); then the `AL2` layer named `"al2"` when `al2=True`; head:
     Dense(500) ReLU Dense(num_classes) softmax. The output is a probability
     vector (compile with `from_logits=False`); the softmax runs in float32
     under mixed precision.
@@ -79,15 +79,8 @@ def small_net(
     x = keras.layers.MaxPooling2D(2, name="pool2")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    x = keras.layers.Flatten(name=FEATURES_NAME)(x)
-    if al2:
-        x = AL2(weight=al2_weight, name=AL2_NAME)(x)
-    x = keras.layers.Dense(500, name="fc1", **reg)(x)
-    x = keras.layers.ReLU(name="relu3")(x)
-    x = keras.layers.Dense(num_classes, name="logits", **reg)(x)
-    outputs = keras.layers.Activation(
-        "softmax", dtype="float32", name="probabilities"
-    )(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    head = [keras.layers.Dense(500, name="fc1", **reg), keras.layers.ReLU(name="relu3")]
     if name is None:
         parts = ["small_net"]
         parts += ["bn"] if batch_norm else []
@@ -95,7 +88,7 @@ def small_net(
         parts += ["wd"] if weight_decay > 0 else []
         parts += ["al2"] if al2 else []
         name = "_".join(parts)
-    return keras.Model(inputs, outputs, name=name)
+    return _classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name)
 
 
 def _classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name):

@@ -1,7 +1,7 @@
 """Schedules of the AL2 penalty weight: epoch index -> weight."""
 
 import math
-from typing import Callable, Union
+from typing import Callable
 
 import keras
 
@@ -141,9 +141,6 @@ class ConstantSchedule:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(weight={self.weight!r})"
-
-
-ScheduleLike = Union[ProgressiveSchedule, ConstantSchedule, Callable[[int], float]]
 
 
 def get(identifier) -> Callable[[int], float]:
