@@ -5,7 +5,7 @@ Learning General Representations in Classification Neural Networks",
 ICASSP 2020.
 """
 
-from al2_keras import ablation, analysis, data, experiments, paper, reports, tuning
+from al2_keras import ablation, analysis, data, distribute, experiments, paper, reports, tuning
 from al2_keras.ablation import AblationResult, cumulative_ablation
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, find_al2_layers
@@ -45,6 +45,7 @@ __all__ = [
     "cumulative_ablation",
     "data",
     "densenet121",
+    "distribute",
     "experiments",
     "find_al2_layers",
     "head_model",

@@ -352,25 +352,64 @@ def make_dataset(
     batch_size: int = 64,
     shuffle: bool = False,
     seed: Optional[int] = None,
-) -> tf.data.Dataset:
+    strategy: Optional[tf.distribute.Strategy] = None,
+):
     """A batched, prefetched `tf.data.Dataset` of (image, label) pairs.
 
     Args:
         images: Array (N, ...).
         labels: Array (N,).
-        batch_size: Batch size.
+        batch_size: Batch size; under a strategy, the global batch.
         shuffle: Whether to reshuffle all samples each epoch.
         seed: Shuffle seed.
+        strategy: If a multi-worker strategy, the dataset is distributed
+            with `distribute_datasets_from_function` so that every worker
+            draws the same seeded order and each step's global batch is the
+            one a single process would train on, split among the replicas.
+            (TensorFlow's auto-sharding would shard before shuffling, a
+            valid but different order.) Other strategies: a plain dataset,
+            which `fit` splits per replica.
     """
     if len(images) != len(labels):
         raise ValueError(
             f"`images` and `labels` differ in length: {len(images)} != "
             f"{len(labels)}."
         )
-    dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels)))
-    if shuffle:
-        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    labels = np.asarray(labels)
+
+    def global_batches():
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+        if shuffle:
+            dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+        return dataset.batch(batch_size)
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return global_batches().prefetch(tf.data.AUTOTUNE)
+
+    def dataset_fn(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
+        first_replica = context.input_pipeline_id * local_replicas
+
+        def replica_slices(x, y):
+            # This worker's replicas take consecutive, near-equal slices
+            # of the global batch (the last batch may be short).
+            size = tf.shape(x)[0]
+            per_replica = -(-size // context.num_replicas_in_sync)
+
+            def take(replica):
+                start = tf.minimum((first_replica + tf.cast(replica, tf.int32)) * per_replica, size)
+                stop = tf.minimum(start + per_replica, size)
+                return x[start:stop], y[start:stop]
+
+            return tf.data.Dataset.range(local_replicas).map(take)
+
+        steps = -(-len(images) // batch_size)
+        # Known cardinality: fit then treats it like the plain dataset.
+        return (global_batches().flat_map(replica_slices)
+                .apply(tf.data.experimental.assert_cardinality(steps * local_replicas))
+                .prefetch(tf.data.AUTOTUNE))
+
+    return strategy.distribute_datasets_from_function(dataset_fn)
 
 
 def shrink(images: np.ndarray, labels: np.ndarray, percent: float, seed: int = 0) -> tuple:

@@ -1,14 +1,16 @@
 """Label-randomization training: the paper's protocol as library functions."""
 
 import dataclasses
+import json
 import os
 from typing import Callable, Optional, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from al2_keras import data as data_lib
-from al2_keras import models
+from al2_keras import distribute, models
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME
 from al2_keras.schedules import ProgressiveSchedule
@@ -177,6 +179,8 @@ def train_variant(
     weight_decay: float = 0.0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 0,
+    strategy: Optional[tf.distribute.Strategy] = None,
+    backup_dir: Optional[str] = None,
 ) -> tuple:
     """Trains the small CNN on the noisy labels, testing on clean labels.
 
@@ -184,27 +188,43 @@ def train_variant(
     scheduler, so that their activation loss L_r is measured exactly as
     with AL2 while their training is unchanged.
 
+    Args:
+        strategy: A `tf.distribute` strategy (`distribute.get_strategy`);
+            the model, its AL2 layer and metrics are created in its scope
+            and `protocol.batch_size` is the global batch. None: the
+            current (default) strategy.
+        backup_dir: If set, training state is backed up there after each
+            epoch (`distribute.BackupAndRestore`) and a rerun of an
+            interrupted training resumes from it, schedule included.
+
     Returns:
         `(model, history)`: the trained model and `History.history`, whose
         `val_accuracy` is the test accuracy on clean test labels.
     """
     keras.utils.set_random_seed(protocol.seed)
-    model = models.small_net(
-        input_shape=prepared.x_train.shape[1:],
-        num_classes=prepared.num_classes,
-        al2=True,
-        al2_weight=protocol.schedule(0) if al2 else 0.0,
-        batch_norm=batch_norm,
-        dropout=dropout,
-        weight_decay=weight_decay,
-    )
-    compile_for_protocol(model, protocol)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = models.small_net(
+            input_shape=prepared.x_train.shape[1:],
+            num_classes=prepared.num_classes,
+            al2=True,
+            al2_weight=protocol.schedule(0) if al2 else 0.0,
+            batch_norm=batch_norm,
+            dropout=dropout,
+            weight_decay=weight_decay,
+        )
+        compile_for_protocol(model, protocol)
     all_callbacks = list(callbacks)
     if al2:
         all_callbacks.insert(0, AL2Scheduler(protocol.schedule))
+    if backup_dir:
+        # Last, so that an epoch is backed up only after every other
+        # callback (saves, journals) has finished with it. The weights and
+        # epoch are restored in on_train_begin, before any epoch starts.
+        all_callbacks.append(distribute.BackupAndRestore(backup_dir))
     train = data_lib.make_dataset(
         prepared.x_train, prepared.noisy.labels, protocol.batch_size,
-        shuffle=True, seed=protocol.seed,
+        shuffle=True, seed=protocol.seed, strategy=strategy,
     )
     test = data_lib.make_dataset(prepared.x_test, prepared.y_test, 1024)
     history = model.fit(
@@ -244,20 +264,64 @@ class TrainingSetAccuracy(keras.callbacks.Callback):
 
 
 class SaveAtEpochs(keras.callbacks.Callback):
-    """Saves the model as `<directory>/epoch_<k>.keras` after chosen epochs (1-based)."""
+    """Saves the model as `<directory>/epoch_<k>.keras` after chosen epochs (1-based).
 
-    def __init__(self, directory: str, epochs: Sequence[int]):
+    Only the chief writes under multi-worker training. An existing file is an
+    error unless `overwrite` (used when a run resumes and redoes an epoch).
+    """
+
+    def __init__(self, directory: str, epochs: Sequence[int], overwrite: bool = False):
         super().__init__()
         self.directory = directory
         self.epochs = set(int(e) for e in epochs)
+        self.overwrite = overwrite
 
     def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 in self.epochs:
-            os.makedirs(self.directory, exist_ok=True)
-            path = os.path.join(self.directory, f"epoch_{epoch + 1}.keras")
-            if os.path.exists(path):
+        if epoch + 1 not in self.epochs:
+            return
+        path = os.path.join(self.directory, f"epoch_{epoch + 1}.keras")
+        if distribute.is_chief():
+            if os.path.exists(path) and not self.overwrite:
                 raise FileExistsError(f"{path} exists; it is not overwritten. Choose another run name.")
-            self.model.save(path)
+            os.makedirs(self.directory, exist_ok=True)
+        distribute.save_model(self.model, path)
+
+
+class EpochJournal(keras.callbacks.Callback):
+    """Appends each epoch's logs to a JSON-lines file (the chief only).
+
+    Unlike `History`, the journal survives an interrupted run, so a resumed
+    run (`BackupAndRestore`) still reports every epoch (`read_journal`).
+    """
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        if distribute.is_chief():
+            record = {"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}}
+            with open(self.path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+
+def read_journal(path: str) -> dict:
+    """The history (`key -> per-epoch list`) of an `EpochJournal` file.
+
+    An epoch written twice (redone after an interruption) counts once, with
+    its last record.
+    """
+    records = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                record = json.loads(line)
+                records[record.pop("epoch")] = record
+    epochs = sorted(records)
+    if epochs != list(range(len(epochs))):
+        raise ValueError(f"{path} lacks epochs: it holds {epochs}.")
+    keys = sorted({k for r in records.values() for k in r})
+    return {k: [records[e].get(k) for e in epochs] for k in keys}
 
 
 def variant_name(baseline: str, al2: bool) -> str:
@@ -271,6 +335,8 @@ def run_label_randomization(
     models_dir: Optional[str] = None,
     save_epochs: Sequence[int] = (),
     verbose: int = 2,
+    strategy: Optional[tf.distribute.Strategy] = None,
+    state_dir: Optional[str] = None,
 ) -> dict:
     """Trains every baseline without and with AL2; returns all per-epoch numbers.
 
@@ -282,6 +348,12 @@ def run_label_randomization(
             `<models_dir>/<variant>/epoch_<k>.keras` after `save_epochs`.
         save_epochs: 1-based epochs at which to save.
         verbose: Keras progress output (2: one line per epoch).
+        strategy: A `tf.distribute` strategy (see `train_variant`).
+        state_dir: If set, the run can resume after an interruption: each
+            variant's epochs are journaled there and its training state
+            backed up after every epoch; calling again with the same
+            `state_dir` loads the finished variants and resumes the
+            unfinished one at the epoch after its last backup.
 
     Returns:
         Dict variant name -> {"baseline", "al2", "history"}, the history
@@ -292,19 +364,39 @@ def run_label_randomization(
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
         raise ValueError(f"Unknown baselines {unknown}; choose from {sorted(BASELINES)}.")
+    if state_dir and distribute.is_chief():
+        os.makedirs(state_dir, exist_ok=True)
     results = {}
     for baseline in baselines:
         for al2 in (False, True):
             name = variant_name(baseline, al2)
+            finished = os.path.join(state_dir, f"{name}.json") if state_dir else None
+            if finished and os.path.exists(finished):
+                print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)
+                with open(finished) as f:
+                    results[name] = json.load(f)
+                continue
             print(f"\n=== {name} ===", flush=True)
             callbacks = [TrainingSetAccuracy(prepared)]
             if models_dir and save_epochs:
-                callbacks.append(SaveAtEpochs(os.path.join(models_dir, name), save_epochs))
-            _, history = train_variant(protocol, prepared, al2=al2, callbacks=callbacks,
-                                       verbose=verbose, **BASELINES[baseline])
+                callbacks.append(SaveAtEpochs(os.path.join(models_dir, name), save_epochs,
+                                              overwrite=bool(state_dir)))
+            journal = os.path.join(state_dir, f"{name}.epochs.jsonl") if state_dir else None
+            if journal:
+                callbacks.append(EpochJournal(journal))
+            _, history = train_variant(
+                protocol, prepared, al2=al2, callbacks=callbacks, verbose=verbose,
+                strategy=strategy,
+                backup_dir=os.path.join(state_dir, f"{name}.backup") if state_dir else None,
+                **BASELINES[baseline])
+            if journal and distribute.is_chief():
+                history = read_journal(journal)
             if not al2:
                 history["al2_weight"] = [0.0] * len(history["loss"])
             results[name] = {"baseline": baseline, "al2": al2, "history": history}
+            if finished and distribute.is_chief():
+                with open(finished, "w") as f:
+                    json.dump(results[name], f)
     return results
 
 

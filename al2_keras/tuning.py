@@ -7,11 +7,13 @@ sampled values rather than silently with defaults.
 
 import dataclasses
 import math
+import os
 from typing import Callable, Optional, Union
 
 import keras
 import keras_tuner
 import numpy as np
+import tensorflow as tf
 
 from al2_keras import data as data_lib
 from al2_keras import models
@@ -240,7 +242,17 @@ def make_tuner(
             with `overwrite=False` resumes and skips finished trials.
         overwrite: Start afresh, deleting the tuner's state.
         seed: Seed of the search.
-        **kwargs: Passed to the tuner.
+        **kwargs: Passed to the tuner, e.g. `distribution_strategy` (each
+            trial's model is built and trained under that `tf.distribute`
+            strategy).
+
+    Distributed search is KerasTuner's own: run the same program once as
+    the chief (`KERASTUNER_TUNER_ID=chief`) and once per worker
+    (`KERASTUNER_TUNER_ID=tuner0`, `tuner1`, ...), all with
+    `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` naming the chief.
+    The chief's `search` serves the oracle until every trial is done; each
+    worker's `search` runs trials. `directory` must be storage all of them
+    share.
     """
     common = dict(objective=keras_tuner.Objective(objective, "max" if "acc" in objective else "min"),
                   directory=directory, project_name=project_name, overwrite=overwrite, seed=seed,
@@ -254,6 +266,15 @@ def make_tuner(
     raise ValueError(
         f"Unknown tuner. Received: name={name!r}; expected 'random', 'bayesian' or 'hyperband'."
     )
+
+
+def is_search_worker() -> bool:
+    """Whether this process is a worker (not the chief) of a distributed search.
+
+    Workers only run trials; the chief holds the results to report.
+    """
+    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in os.environ.get(
+        "KERASTUNER_TUNER_ID", "")
 
 
 def trial_rows(tuner: keras_tuner.Tuner) -> list:
@@ -358,13 +379,18 @@ def noisy_split(
 
 
 def evaluate_schedule(
-    hypermodel: AL2HyperModel, schedule, split: TuningData, epochs: int, seed: int = 0
+    hypermodel: AL2HyperModel, schedule, split: TuningData, epochs: int, seed: int = 0,
+    strategy: Optional[tf.distribute.Strategy] = None,
 ) -> float:
-    """Validation accuracy after training `hypermodel`'s model with `schedule`."""
+    """Validation accuracy after training `hypermodel`'s model with `schedule`.
+
+    The model is built under `strategy` (default: the current one).
+    """
     keras.utils.set_random_seed(seed)
     hp = keras_tuner.HyperParameters()
     hypermodel.search_space.declare(hp)
-    model = hypermodel.build_model(hp)
+    with (strategy or tf.distribute.get_strategy()).scope():
+        model = hypermodel.build_model(hp)
     history = model.fit(
         split.x_train, split.y_train, validation_data=(split.x_val, split.y_val),
         epochs=epochs, batch_size=64, verbose=0, callbacks=[AL2Scheduler(schedule)],

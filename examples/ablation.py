@@ -17,7 +17,7 @@ import os
 import keras
 
 import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
-from al2_keras import ablation, data, reports
+from al2_keras import ablation, data, distribute, reports
 
 DEFAULT_MODELS = [
     "saved_models/reference/small_net_quick_no_al2.keras",
@@ -35,16 +35,22 @@ def parse_args():
     parser.add_argument("--mode", choices=ablation.MODES, default="element")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--output", default="runs/ablation", help="output directory (must not exist)")
+    distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    try:
+        strategy = distribute.get_strategy(args.strategy)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    chief = distribute.is_chief()  # only the chief writes
     missing = [path for path in args.models if not os.path.exists(path)]
     if missing:
         raise SystemExit(f"error: no model file {missing}. Train them first with "
                          "`python examples/label_randomization.py --preset quick`, or pass --models.")
-    if os.path.exists(args.output):
+    if chief and os.path.exists(args.output):
         raise SystemExit(f"error: {args.output} exists; choose another --output.")
     try:
         images = data.load(args.dataset, data_dir=args.data_dir)
@@ -54,11 +60,14 @@ def main():
     curves = {}
     for path in args.models:
         label = os.path.relpath(path, "saved_models") if path.startswith("saved_models") else path
-        model = keras.saving.load_model(path)
+        with strategy.scope():
+            model = keras.saving.load_model(path)
         curves[label] = ablation.cumulative_ablation(
             model, x_test, images.y_test, mode=args.mode, seeds=tuple(range(args.seeds)))
         print(f"{label}: " + " ".join(f"{100 * m:.1f}" for m in curves[label].mean), flush=True)
 
+    if not chief:
+        return
     os.makedirs(args.output)
     rows = [{"model": label, "ablated %": round(100 * f), "mean acc %": 100 * r.mean[i],
              "std %": 100 * r.std[i]} for label, r in curves.items() for i, f in enumerate(r.fractions)]

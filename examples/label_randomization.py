@@ -14,14 +14,17 @@ compressed ten-fold in time: minutes per variant on 2 CPU cores) and paper
 (the reference protocol: MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
 Run: python examples/label_randomization.py --preset quick
+An interrupted run continues with the same command plus --resume. For several
+GPUs or machines, see --strategy and the README's "Scaling out".
 """
 
 import argparse
 import csv
 import json
 import os
+import shutil
 
-from al2_keras import ProgressiveSchedule, experiments, paper, reports
+from al2_keras import ProgressiveSchedule, distribute, experiments, paper, reports
 
 
 def parse_args():
@@ -48,6 +51,10 @@ def parse_args():
     parser.add_argument("--run", default=None, help="run name (default: preset_dataset)")
     parser.add_argument("--runs-dir", default="runs")
     parser.add_argument("--models-dir", default="saved_models")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of the same --run name: finished "
+                             "variants are loaded, the unfinished one resumes from its last epoch")
+    distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
@@ -64,12 +71,22 @@ def build_protocol(args) -> experiments.Protocol:
 
 def main():
     args = parse_args()
+    try:
+        strategy = distribute.get_strategy(args.strategy)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
     protocol = build_protocol(args)
     run = args.run or f"{args.preset}_{protocol.dataset}"
     out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
-    for path in (out, models_dir):
-        if os.path.exists(path):
-            raise SystemExit(f"error: {path} exists; choose another --run (nothing is overwritten).")
+    state_dir = os.path.join(out, "state")
+    chief = distribute.is_chief()  # only the chief writes; other workers just train
+    if chief and not args.resume:
+        for path in (out, models_dir):
+            if os.path.exists(path):
+                raise SystemExit(f"error: {path} exists; choose another --run, or --resume "
+                                 "an interrupted run (nothing is overwritten).")
+    if chief and args.resume and not os.path.isdir(state_dir):
+        raise SystemExit(f"error: --resume found no interrupted run in {state_dir}.")
     epochs = protocol.epochs
     table_epochs = ([int(e) for e in args.table_epochs.split(",")] if args.table_epochs
                     else sorted({max(1, round(epochs * k / 5)) for k in range(1, 6)}))
@@ -82,11 +99,13 @@ def main():
           f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; SGD lr "
           f"{protocol.learning_rate} momentum {protocol.momentum}, batch {protocol.batch_size}, "
           f"{epochs} epochs, scaling {protocol.scaling!r}, schedule {protocol.schedule!r}")
+    print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
+          f"state for --resume in {state_dir}")
     results = experiments.run_label_randomization(
         protocol, prepared, baselines=args.baselines.split(","), models_dir=models_dir,
-        save_epochs=save_epochs)
-
-    os.makedirs(out)
+        save_epochs=save_epochs, strategy=strategy, state_dir=state_dir)
+    if not chief:
+        return
     settings = {k: v for k, v in vars(protocol).items() if k != "schedule"}
     settings["schedule"] = protocol.schedule.get_config()
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -108,6 +127,7 @@ def main():
         f.write(summary + "\n")
     reports.plot_label_randomization(results, os.path.join(out, "curves.png"))
     print("\n" + table + "\n\n" + summary)
+    shutil.rmtree(state_dir)  # every number is in results.json now
     print(f"\nWrote results.json, epochs.csv, table.md, summary.md, curves.png to {out}; models in {models_dir}")
 
 

@@ -14,7 +14,7 @@ import json
 import os
 
 import al2_keras
-from al2_keras import experiments
+from al2_keras import distribute, experiments
 
 
 def parse_args():
@@ -33,12 +33,17 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=None,
                         help="write the histories and summary as JSON here")
+    distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if args.output and os.path.exists(args.output):
+    try:
+        strategy = distribute.get_strategy(args.strategy)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    if args.output and os.path.exists(args.output) and distribute.is_chief():
         raise SystemExit(f"{args.output} exists; choose another --output.")
     protocol = experiments.quick_protocol(
         data_dir=args.data_dir, epochs=args.epochs, train_size=args.train_size,
@@ -57,7 +62,7 @@ def main():
     results = {}
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
         model, history = experiments.train_variant(
-            protocol, prepared, al2=use_al2,
+            protocol, prepared, al2=use_al2, strategy=strategy,
             callbacks=[experiments.EpochPrinter(label)],
         )
         summary = experiments.summarize(history)
@@ -74,7 +79,7 @@ def main():
               f"{100 * s['peak_test_accuracy']:.2f}% ({s['peak_epoch']}) | "
               f"{s['final_cross_entropy']:.4f} | {s['final_activation_loss']:.3e} | "
               f"{100 * s['memorized_corrupted_labels']:.1f}% |")
-    if args.output:
+    if args.output and distribute.is_chief():
         with open(args.output, "w") as f:
             json.dump(results, f, indent=1)
         print(f"Wrote {args.output}")

@@ -15,7 +15,7 @@ import csv
 import dataclasses
 import os
 
-from al2_keras import analysis, experiments, reports
+from al2_keras import analysis, distribute, experiments, reports
 
 MEASURES = ("cca", "svcca", "pwcca", "cka")
 
@@ -33,12 +33,18 @@ def parse_args():
     parser.add_argument("--keep", type=int, default=20, help="SVCCA directions kept")
     parser.add_argument("--output", default="runs/svcca_analysis",
                         help="output directory (must not exist)")
+    distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if os.path.exists(args.output):
+    try:
+        strategy = distribute.get_strategy(args.strategy)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    chief = distribute.is_chief()  # only the chief writes
+    if chief and os.path.exists(args.output):
         raise SystemExit(f"error: {args.output} exists; choose another --output.")
     snapshots = sorted({int(e) for e in args.snapshots.split(",") if int(e) <= args.epochs})
     if not snapshots:
@@ -59,7 +65,7 @@ def main():
             recorder = analysis.FeatureSnapshots("pool2", probe, snapshots)
             print(f"Training {label}, seed {seed}, {args.epochs} epochs ...", flush=True)
             experiments.train_variant(
-                dataclasses.replace(base, seed=seed), prepared, al2=use_al2,
+                dataclasses.replace(base, seed=seed), prepared, al2=use_al2, strategy=strategy,
                 callbacks=[recorder, experiments.EpochPrinter(f"{label} s{seed}")])
             runs.append(recorder.snapshots)
         for row in analysis.similarity_across_runs(runs, keep=args.keep):
@@ -67,6 +73,8 @@ def main():
             print(f"{label:>12} epoch {row['epoch']:>3} {row['pair']:>17}: "
                   + " ".join(f"{m}={row[m]:.4f}" for m in MEASURES), flush=True)
 
+    if not chief:
+        return
     os.makedirs(args.output)
     csv_path = os.path.join(args.output, "similarity.csv")
     with open(csv_path, "w", newline="") as f:

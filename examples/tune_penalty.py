@@ -9,6 +9,9 @@ with the paper's default schedule; writes trials.csv, trials.md, best_schedule.j
 and the best model (saved_models/tuned_<project>.keras).
 
 Run: python examples/tune_penalty.py --quick
+Distributed (KerasTuner's chief/worker mode): start the same command as the
+chief and as each worker with KERASTUNER_TUNER_ID=chief|tuner0|tuner1|...,
+KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT; see the README's "Scaling out".
 """
 
 import argparse
@@ -16,7 +19,7 @@ import csv
 import json
 import os
 
-from al2_keras import ProgressiveSchedule, data, reports, tuning
+from al2_keras import ProgressiveSchedule, data, distribute, reports, tuning
 
 
 def parse_args():
@@ -38,11 +41,24 @@ def parse_args():
                         help="5,000 training images, 5 trials of 25 epochs around the "
                              "time-compressed schedule (about 10 minutes on 2 CPU cores)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reference-runs", action=argparse.BooleanOptionalAction, default=True,
+                        help="also train with no AL2 and with the paper's schedule for comparison")
+    distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    if args.strategy == "multi-worker":
+        # KerasTuner writes each trial's state from every process that runs
+        # it, so a trial cannot span machines; machines share a search as
+        # KerasTuner workers instead.
+        raise SystemExit("error: a search does not run under --strategy multi-worker. To use "
+                         "several machines, run one KerasTuner worker per machine "
+                         "(KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT; "
+                         "see the README's \"Scaling out\"); --strategy mirrored uses every "
+                         "GPU of one machine.")
+    strategy = distribute.get_strategy(args.strategy)
     if args.quick:
         args.train_size, args.max_trials, args.epochs = 5000, 5, 25
     try:
@@ -67,9 +83,13 @@ def main():
         tuning.default_model_builder(split.x_train.shape[1:], images.num_classes), space)
     tuner = tuning.make_tuner(args.tuner, hypermodel, max_trials=args.max_trials,
                               max_epochs=args.epochs, directory=args.directory,
-                              project_name=args.project, overwrite=args.overwrite, seed=args.seed)
+                              project_name=args.project, overwrite=args.overwrite, seed=args.seed,
+                              distribution_strategy=strategy)
     fit_kwargs = dict(validation_data=(split.x_val, split.y_val), batch_size=64, verbose=2)
     tuner.search(split.x_train, split.y_train, epochs=args.epochs, **fit_kwargs)
+    if tuning.is_search_worker():
+        print(f"Worker {os.environ['KERASTUNER_TUNER_ID']}: no trials left; the chief reports.")
+        return
 
     rows = tuning.trial_rows(tuner)
     columns = ["trial", "mode", "start", "threshold", "growth", "late_growth", "objective", "epochs"]
@@ -96,12 +116,14 @@ def main():
 
     print("\n" + table)
     print(f"\nBest schedule: {best!r}")
-    print("Reference runs (same model, data and epochs):")
-    print(f"  {'best found (its trial)':>30}: clean-validation accuracy {100 * rows[0]['objective']:.2f}%")
-    for label, schedule in (("no AL2", 0.0),
-                            ("paper default, compressed 10x", ProgressiveSchedule.time_compressed(10))):
-        accuracy = tuning.evaluate_schedule(hypermodel, schedule, split, args.epochs, seed=args.seed)
-        print(f"  {label:>30}: clean-validation accuracy {100 * accuracy:.2f}%", flush=True)
+    if args.reference_runs:
+        print("Reference runs (same model, data and epochs):")
+        print(f"  {'best found (its trial)':>30}: clean-validation accuracy {100 * rows[0]['objective']:.2f}%")
+        for label, schedule in (("no AL2", 0.0),
+                                ("paper default, compressed 10x", ProgressiveSchedule.time_compressed(10))):
+            accuracy = tuning.evaluate_schedule(hypermodel, schedule, split, args.epochs,
+                                                seed=args.seed, strategy=strategy)
+            print(f"  {label:>30}: clean-validation accuracy {100 * accuracy:.2f}%", flush=True)
     print(f"\nWrote {out}/trials.csv, trials.md, best_schedule.json and {model_path}")
 
 

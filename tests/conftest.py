@@ -19,3 +19,14 @@ def _seed_and_policy():
     keras.utils.set_random_seed(1234)
     yield
     keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def two_cpu_strategy():
+    """One MirroredStrategy over the two logical CPUs, shared by every test.
+
+    A second instance over the same devices in one process reuses the first
+    one's collective instance keys, and its all-reduces then fail with a
+    shape mismatch.
+    """
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

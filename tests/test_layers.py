@@ -196,10 +196,10 @@ def _mirrored_history(strategy):
     ).history
 
 
-def test_mirrored_strategy_matches_one_device():
+def test_mirrored_strategy_matches_one_device(two_cpu_strategy):
     """Two logical CPUs and one device give the same per-epoch logs (rtol 1e-5)."""
     single = _mirrored_history(tf.distribute.OneDeviceStrategy("/cpu:0"))
-    mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    mirrored_strategy = two_cpu_strategy
     assert mirrored_strategy.num_replicas_in_sync == 2
     mirrored = _mirrored_history(mirrored_strategy)
     for key in ("loss", "cross_entropy", "activation_loss", "al2_weight"):

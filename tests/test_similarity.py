@@ -257,8 +257,8 @@ def test_read_only_unaligned_and_integer_inputs_give_the_same_result():
         al2_keras.cca(counts, y).coefficients, al2_keras.cca(counts.astype(float), y).coefficients)
 
 
-def test_streaming_under_mirrored_strategy_equals_single_device():
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_streaming_under_mirrored_strategy_equals_single_device(two_cpu_strategy):
+    strategy = two_cpu_strategy
     x, y = related(offset=5.0)
     acc = al2_keras.CovarianceAccumulator()
     for start in range(0, 2000, 500):  # 250 datapoints per replica per step
