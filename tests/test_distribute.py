@@ -17,9 +17,11 @@ import time
 
 import numpy as np
 import pytest
+import similarity_worker
 import tensorflow as tf
 from test_data import _write_dataset
 
+import al2_keras
 from al2_keras import ProgressiveSchedule, data, distribute, experiments
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -260,3 +262,28 @@ def test_distributed_tuning_runs_every_trial_once(tmp_path, idx_dir):
     np.testing.assert_allclose(sorted(ran[1] + ran[2]), expected, atol=1e-4)
     assert "no trials left" in logs[1] and "no trials left" in logs[2]
     assert "Best schedule:" in logs[0]
+
+
+def test_streaming_similarity_across_two_workers_equals_in_memory(tmp_path):
+    env = _base_env(tmp_path)
+    outputs = [tmp_path / f"worker{i}.json" for i in range(2)]
+    script = os.path.join(ROOT, "tests", "similarity_worker.py")
+    addresses = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    processes = []
+    for index, output in enumerate(outputs):
+        tf_config = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
+        processes.append(subprocess.Popen(
+            [sys.executable, script, str(output)], cwd=tmp_path, env={**env, "TF_CONFIG": json.dumps(tf_config)},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    with _reaped(processes):
+        codes = _wait(processes, timeout=180)
+        assert codes == [0, 0], processes[0].stdout.read()[-3000:]
+
+    x, y = similarity_worker.activations()  # every worker's datapoints, in memory
+    expected = {"cca": al2_keras.cca(x, y).coefficients, "svcca": al2_keras.svcca(x, y, keep=6).mean,
+                "pwcca": al2_keras.pwcca(x, y).mean, "cka": al2_keras.linear_cka(x, y)}
+    for output in outputs:
+        result = json.loads(output.read_text())
+        assert result["count"] == 3000
+        for key, value in expected.items():
+            np.testing.assert_allclose(result[key], value, rtol=1e-9, err_msg=key)

@@ -196,9 +196,10 @@ class CovarianceAccumulator:
     def update_distributed(self, strategy: tf.distribute.Strategy, x, y) -> None:
         """Adds per-replica activations under a `tf.distribute` strategy.
 
-        Each replica sums its own datapoints (around the shared shift) and
-        the sums are reduced across replicas, so the result equals `update`
-        on all the replicas' datapoints together.
+        Each replica sums its own datapoints (around a shift shared by all
+        replicas and workers) and the sums are reduced across replicas, so
+        the result equals `update` on all the replicas' datapoints together;
+        under multi-worker training every worker holds the global result.
 
         Args:
             strategy: The strategy that produced `x` and `y`.
@@ -209,15 +210,29 @@ class CovarianceAccumulator:
         local_y = [as_activations(b, "y") for b in strategy.experimental_local_results(y)]
         for a, b in zip(local_x, local_y):
             check_pair(a, b)
-        self._start(local_x[0], local_y[0])
+
+        def total(fn):
+            # Sum over every replica, on every worker.
+            return [strategy.reduce(tf.distribute.ReduceOp.SUM, part, axis=None)
+                    for part in strategy.run(fn, args=(x, y))]
+
+        def replica_totals(a, b):
+            a, b = tf.cast(a, tf.float64), tf.cast(b, tf.float64)
+            return tf.reduce_sum(a, axis=1), tf.reduce_sum(b, axis=1), tf.cast(tf.shape(a)[1], tf.float64)
+
+        sum_x, sum_y, count = total(replica_totals)
+        if self._shift_x is None:
+            # The shift is the first batch's mean over all replicas (and
+            # workers), so that every worker sums around the same point.
+            self._start(sum_x[:, None] / count, sum_y[:, None] / count)
+        else:
+            self._start(local_x[0], local_y[0])  # checks the neuron counts
         shift_x, shift_y = self._shift_x, self._shift_y
 
         def replica_sums(a, b):
             return _shifted_sums(tf.cast(a, tf.float64), tf.cast(b, tf.float64), shift_x, shift_y)
 
-        per_replica = strategy.run(replica_sums, args=(x, y))
-        sums = [strategy.reduce(tf.distribute.ReduceOp.SUM, part, axis=None) for part in per_replica]
-        self._add(sums, sum(int(a.shape[1]) for a in local_x))
+        self._add(total(replica_sums), int(count.numpy()))
 
     def _start(self, x: tf.Tensor, y: tf.Tensor) -> None:
         """Sets the shift from the first batch; checks later batches' neurons."""
