@@ -26,8 +26,11 @@ class Moments:
     cov_yy: tf.Tensor
 
 
-# Row blocks of this size make the symmetric covariance products cheaper.
-_BLOCK_ROWS = 128
+# Symmetric products are assembled from up to 4 x 4 row blocks, computing
+# 10 of the 16 (more, smaller blocks slow TensorFlow's float64 GEMM by as
+# much as they save), with blocks of at least 128 rows.
+_MAX_BLOCKS = 4
+_MIN_BLOCK_ROWS = 128
 
 
 def _to_tensor(array) -> tf.Tensor:
@@ -111,7 +114,7 @@ def check_enough_datapoints(count: int, neurons_x: int, neurons_y: int) -> None:
 
 def _row_blocks(matrix):
     rows = int(matrix.shape[0])
-    parts = max(1, -(-rows // _BLOCK_ROWS))
+    parts = min(_MAX_BLOCKS, max(1, rows // _MIN_BLOCK_ROWS))
     size = -(-rows // parts)
     return [matrix[i : i + size] for i in range(0, rows, size)]
 
@@ -143,6 +146,44 @@ def _centred_moments(x, y):
     return mean_x, mean_y, cov_xx, cov_xy, cov_yy
 
 
+@tf.function
+def _corrected_moments(x, y):
+    """Means and covariances from uncentred products, minus `n mean mean^T`.
+
+    Saves the centring pass over the data. Also returns the largest
+    `mean^2 / variance` of a neuron, which bounds the cancellation error of
+    the subtraction (relative error ~ 1e-16 times that ratio).
+    """
+    n = tf.cast(tf.shape(x)[1], x.dtype)
+    mean_x = tf.reduce_mean(x, axis=1)
+    mean_y = tf.reduce_mean(y, axis=1)
+
+    def covariance(a, b, mean_a, mean_b, symmetric):
+        products = _gram_blocks(a, b, symmetric=symmetric)
+        return (products - n * mean_a[:, None] * mean_b[None, :]) / (n - 1.0)
+
+    cov_xx = covariance(x, x, mean_x, mean_x, True)
+    cov_yy = covariance(y, y, mean_y, mean_y, True)
+    cov_xy = covariance(x, y, mean_x, mean_y, False)
+
+    def worst_ratio(mean, cov):
+        variance = tf.linalg.diag_part(cov)
+        # A neuron with a non-zero mean and a variance lost in rounding is
+        # infinitely badly conditioned; all-zero neurons are exact.
+        ratio = tf.math.divide_no_nan(tf.square(mean), tf.maximum(variance, 0.0))
+        bad = tf.logical_and(tf.not_equal(mean, 0.0), variance <= 0.0)
+        return tf.where(bad, tf.constant(np.inf, x.dtype), ratio)
+
+    ratio = tf.maximum(tf.reduce_max(worst_ratio(mean_x, cov_xx)),
+                       tf.reduce_max(worst_ratio(mean_y, cov_yy)))
+    return mean_x, mean_y, cov_xx, cov_xy, cov_yy, ratio
+
+
+# Up to this mean^2 / variance, covariances from uncentred products lose at
+# most ~1e-12 relative accuracy; beyond it the data are centred first.
+_MAX_MEAN_TO_VARIANCE = 1e4
+
+
 def moments(x, y, dtype=tf.float64) -> Moments:
     """Means and covariances of activations `x` (p, n) and `y` (q, n)."""
     x = as_activations(x, "x", dtype)
@@ -150,7 +191,10 @@ def moments(x, y, dtype=tf.float64) -> Moments:
     check_pair(x, y)
     count = int(x.shape[1])
     check_enough_datapoints(count, int(x.shape[0]), int(y.shape[0]))
-    mean_x, mean_y, cov_xx, cov_xy, cov_yy = _centred_moments(x, y)
+    *stats, ratio = _corrected_moments(x, y)
+    if not float(ratio) <= _MAX_MEAN_TO_VARIANCE:  # also when NaN
+        stats = _centred_moments(x, y)
+    mean_x, mean_y, cov_xx, cov_xy, cov_yy = stats
     check_finite("x", mean_x, tf.linalg.diag_part(cov_xx))
     check_finite("y", mean_y, tf.linalg.diag_part(cov_yy))
     return Moments(count, mean_x, mean_y, cov_xx, cov_xy, cov_yy)
