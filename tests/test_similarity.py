@@ -35,6 +35,18 @@ def test_cca_matches_qr_oracle():
     assert np.all(np.diff(result.coefficients) <= 0)
 
 
+def test_large_means_are_centred_before_multiplying(monkeypatch):
+    # mean^2 / variance ~ 1e10: covariances from uncentred products would
+    # lose ~6 digits, so moments() centres such data first.
+    x, y = related(offset=1e5)
+    expected = qr_oracle(x, y)
+    np.testing.assert_allclose(al2_keras.cca(x, y, epsilon=0.0).coefficients, expected, atol=1e-9)
+    covariance = sys.modules["al2_keras.similarity.covariance"]
+    monkeypatch.setattr(covariance, "_MAX_MEAN_TO_VARIANCE", np.inf)
+    uncentred = al2_keras.cca(x, y, epsilon=0.0).coefficients
+    assert np.max(np.abs(uncentred - expected)) > 1e-8
+
+
 def test_cca_matches_svcca_recipe_including_means_and_kept_neurons():
     x, y = related(offset=3.0)
     x[2] = 1.0  # a constant neuron: dropped, as svcca drops it
