@@ -44,6 +44,13 @@ class Protocol:
         schedule: AL2 weight schedule (`epoch -> weight`) for runs with AL2.
         seed: Seed of the subset, the label noise, the shuffling and the
             initial weights.
+        shrink_percent: If set, keep only this percentage of the training
+            subset (the reference's `percent_shrink_data`; random, seeded).
+        rotations: Append a copy of every training image rotated by 90, 180
+            or 270 degrees (chosen at random), with the same (noisy) label.
+        mixup_alpha: If set, train with mixup: each batch mixed with a
+            shuffled copy of itself, weight ~ Beta(alpha, alpha), inputs and
+            losses mixed as the reference does (`data.mixup`).
     """
 
     dataset: str = "fashion_mnist"
@@ -59,6 +66,9 @@ class Protocol:
         default_factory=ProgressiveSchedule
     )
     seed: int = 0
+    shrink_percent: Optional[float] = None
+    rotations: bool = False
+    mixup_alpha: Optional[float] = None
 
 
 def quick_protocol(**overrides) -> Protocol:
@@ -119,11 +129,18 @@ def prepare_data(protocol: Protocol, images: Optional[data_lib.ImageData] = None
     if images is None:
         images = data_lib.load(protocol.dataset, data_dir=protocol.data_dir)
     index = data_lib.subset_indices(len(images.x_train), protocol.train_size, protocol.seed)
-    noisy = data_lib.corrupt_labels(
-        images.y_train[index], protocol.corrupt, images.num_classes, protocol.seed
-    )
+    x_train, y_train = images.x_train[index], images.y_train[index]
+    if protocol.shrink_percent is not None:
+        x_train, y_train = data_lib.shrink(x_train, y_train, protocol.shrink_percent, protocol.seed)
+    noisy = data_lib.corrupt_labels(y_train, protocol.corrupt, images.num_classes, protocol.seed)
+    x_train = data_lib.scale_images(x_train, images.name, protocol.scaling)
+    if protocol.rotations:
+        # The rotated copies keep their image's noisy label and bookkeeping.
+        x_train, labels = data_lib.add_rotations(x_train, noisy.labels, protocol.seed)
+        noisy = data_lib.NoisyLabels(labels=labels, clean_labels=np.tile(noisy.clean_labels, 2),
+                                     changed=np.tile(noisy.changed, 2))
     return PreparedData(
-        x_train=data_lib.scale_images(images.x_train[index], images.name, protocol.scaling),
+        x_train=x_train,
         noisy=noisy,
         x_test=data_lib.scale_images(images.x_test, images.name, protocol.scaling),
         y_test=images.y_test,
@@ -133,16 +150,23 @@ def prepare_data(protocol: Protocol, images: Optional[data_lib.ImageData] = None
 
 
 def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
-    """Compiles `model` with SGD, cross-entropy loss and the L_c metric."""
+    """Compiles `model` with SGD, cross-entropy loss and the L_c metric.
+
+    Integer labels, or one-hot (soft) labels when the protocol uses mixup.
+    """
+    if protocol.mixup_alpha is None:
+        loss, metrics = "sparse_categorical_crossentropy", [
+            "accuracy", keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+    else:
+        loss, metrics = "categorical_crossentropy", [
+            keras.metrics.CategoricalAccuracy(name="accuracy"),
+            keras.metrics.CategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
     model.compile(
         optimizer=keras.optimizers.SGD(
             learning_rate=protocol.learning_rate, momentum=protocol.momentum
         ),
-        loss="sparse_categorical_crossentropy",
-        metrics=[
-            "accuracy",
-            keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME),
-        ],
+        loss=loss,
+        metrics=metrics,
     )
     return model
 
@@ -227,6 +251,12 @@ def train_variant(
         shuffle=True, seed=protocol.seed, strategy=strategy,
     )
     test = data_lib.make_dataset(prepared.x_test, prepared.y_test, 1024)
+    if protocol.mixup_alpha is not None:
+        if not isinstance(train, tf.data.Dataset):
+            raise ValueError("mixup is not available under a multi-worker strategy; "
+                             "use one machine (default or mirrored strategy).")
+        train = data_lib.mixup(train, protocol.mixup_alpha, prepared.num_classes, seed=protocol.seed)
+        test = test.map(lambda x, y: (x, tf.one_hot(y, prepared.num_classes)))
     history = model.fit(
         train, validation_data=test, epochs=protocol.epochs,
         callbacks=all_callbacks, verbose=verbose, shuffle=False,

@@ -44,6 +44,12 @@ def parse_args():
     parser.add_argument("--time-compression", type=float, default=None,
                         help="epochs of the paper's schedule per epoch (quick: 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shrink", type=float, default=None, metavar="PERCENT",
+                        help="keep only this %% of the training set (the reference's percent_shrink_data)")
+    parser.add_argument("--rotations", action="store_true",
+                        help="append a copy of every training image rotated by 90/180/270 degrees")
+    parser.add_argument("--mixup", type=float, default=None, metavar="ALPHA",
+                        help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
     parser.add_argument("--table-epochs", default=None,
                         help="epochs shown in table.md (default: 5 evenly spaced)")
     parser.add_argument("--save-epochs", default=None,
@@ -62,7 +68,10 @@ def build_protocol(args) -> experiments.Protocol:
     overrides = {key: value for key, value in dict(
         dataset=args.dataset, data_dir=args.data_dir, corrupt=args.corrupt, train_size=args.train_size,
         epochs=args.epochs, learning_rate=args.lr, momentum=args.momentum, batch_size=args.batch_size,
-        scaling=args.scaling, seed=args.seed).items() if value is not None}
+        scaling=args.scaling, seed=args.seed, shrink_percent=args.shrink,
+        mixup_alpha=args.mixup).items() if value is not None}
+    if args.rotations:
+        overrides["rotations"] = True
     if args.time_compression is not None:
         overrides["schedule"] = ProgressiveSchedule.time_compressed(args.time_compression)
     preset = experiments.quick_protocol if args.preset == "quick" else experiments.paper_protocol
@@ -98,7 +107,10 @@ def main():
     print(f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
           f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; SGD lr "
           f"{protocol.learning_rate} momentum {protocol.momentum}, batch {protocol.batch_size}, "
-          f"{epochs} epochs, scaling {protocol.scaling!r}, schedule {protocol.schedule!r}")
+          f"{epochs} epochs, scaling {protocol.scaling!r}, schedule {protocol.schedule!r}"
+          + "".join(f", {name} {value}" for name, value in (
+              ("shrink %", protocol.shrink_percent), ("rotations", protocol.rotations or None),
+              ("mixup alpha", protocol.mixup_alpha)) if value is not None))
     print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
           f"state for --resume in {state_dir}")
     results = experiments.run_label_randomization(

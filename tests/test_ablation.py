@@ -51,3 +51,18 @@ def test_bad_fractions():
     model, x, y = _model_and_data()
     with pytest.raises(ValueError, match="fractions"):
         ablation.cumulative_ablation(model, x, y, fractions=[0.0, 1.5])
+
+
+def test_unit_mode_incremental_dense_path_equals_masked_head(monkeypatch):
+    model, x, y = _model_and_data()
+    features = models.trunk_model(model).predict(x, verbose=0)
+    dense, _ = ablation._leading_linear_layer(models.head_model(model), features[:8])
+    assert dense.name == "fc1"
+    fast = ablation.cumulative_ablation(model, x, y, mode="unit", seeds=(0, 3))
+    keep = ablation.ablation_masks(features.shape, fast.fractions, "unit", np.random.default_rng(3))[:, 0]
+    direct = features[None] * keep[:, None, :] @ dense.kernel.numpy() + dense.bias.numpy()
+    np.testing.assert_allclose(ablation._unit_levels_through_dense(features, keep, dense), direct,
+                               rtol=1e-5, atol=1e-5)
+    monkeypatch.setattr(ablation, "_leading_linear_layer", lambda head, probe: None)
+    slow = ablation.cumulative_ablation(model, x, y, mode="unit", seeds=(0, 3))
+    np.testing.assert_array_equal(fast.accuracy, slow.accuracy)

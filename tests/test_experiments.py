@@ -52,3 +52,24 @@ def test_train_variant_records_paper_quantities(al2):
     accuracies = experiments.training_set_accuracies(model, prepared)
     assert 0.0 <= accuracies["memorized"] <= 1.0
     assert set(accuracies) == {"train_accuracy_noisy", "train_accuracy_clean", "memorized"}
+
+
+def test_prepare_data_shrinks_then_appends_rotations_with_bookkeeping():
+    protocol = experiments.quick_protocol(train_size=40, corrupt=0.5, shrink_percent=50, rotations=True)
+    prepared = experiments.prepare_data(protocol, _images())
+    assert prepared.x_train.shape == (40, 28, 28, 1)  # 40 -> 20 kept -> 20 + 20 rotated
+    noisy = prepared.noisy
+    np.testing.assert_array_equal(noisy.labels[:20], noisy.labels[20:])
+    np.testing.assert_array_equal(noisy.changed, noisy.labels != noisy.clean_labels)
+    rotated = [any(np.array_equal(np.rot90(prepared.x_train[i], k, axes=(0, 1)), prepared.x_train[20 + i])
+                   for k in (1, 2, 3)) for i in range(20)]
+    assert all(rotated)
+
+
+def test_train_variant_with_mixup_trains_on_soft_labels():
+    protocol = experiments.quick_protocol(train_size=48, epochs=2, mixup_alpha=0.4)
+    prepared = experiments.prepare_data(protocol, _images())
+    model, history = experiments.train_variant(protocol, prepared, al2=True)
+    assert model.loss == "categorical_crossentropy"
+    assert np.isfinite(history["loss"]).all() and len(history["val_accuracy"]) == 2
+    assert history["al2_weight"] == pytest.approx([0.01, 0.01 * 1.1**10])
