@@ -39,9 +39,9 @@ def small_net(
     """The paper's small CNN (LeNet-like), built with the functional API.
 
     Trunk: Conv2D(20, 5) ReLU MaxPool(2) Conv2D(50, 5) [BatchNorm] ReLU
-    MaxPool(2) [Dropout] Flatten, whose output is the layer named
-    `"features"` (an Identity); then the `AL2` layer named `"al2"` when `al2=True`; head:
-    Dense(500) ReLU Dense(num_classes) softmax. The output is a probability
+    MaxPool(2) Flatten, whose output is the layer named `"features"` (an
+    Identity); then the `AL2` layer named `"al2"` when `al2=True`; head:
+    [Dropout] Dense(500) ReLU Dense(num_classes) softmax. The output is a probability
     vector (compile with `from_logits=False`); the softmax runs in float32
     under mixed precision.
 
@@ -50,7 +50,7 @@ def small_net(
         num_classes: Number of classes.
         al2: Whether to put an `AL2` layer on the trunk output.
         batch_norm: Whether to add BatchNormalization after the second conv.
-        dropout: Dropout rate after the trunk's last pooling; 0 for none.
+        dropout: Dropout rate on the trunk output (after AL2); 0 for none.
         weight_decay: Coupled L2 weight decay, as PyTorch SGD's
             `weight_decay`: each kernel and bias gets an L2 loss term of
             `weight_decay / 2 * sum(w**2)`, whose gradient is
@@ -77,10 +77,13 @@ def small_net(
         x = keras.layers.BatchNormalization(name="batch_norm")(x)
     x = keras.layers.ReLU(name="relu2")(x)
     x = keras.layers.MaxPooling2D(2, name="pool2")(x)
-    if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    head = [keras.layers.Dense(500, name="fc1", **reg), keras.layers.ReLU(name="relu3")]
+    # Dropout acts on the features after AL2 has measured them: the same
+    # function as dropout before them, but the penalty sees the features as
+    # the network uses them at test time rather than dropped and scaled by
+    # 1 / (1 - rate), which would multiply its weight by about 1 / (1 - rate).
+    head = [keras.layers.Dropout(dropout, name="dropout")] if dropout > 0 else []
+    head += [keras.layers.Dense(500, name="fc1", **reg), keras.layers.ReLU(name="relu3")]
     if name is None:
         parts = ["small_net"]
         parts += ["bn"] if batch_norm else []
@@ -118,8 +121,9 @@ def alexnet(
     Trunk: Conv(64, 11, stride 4, pad 2) ReLU MaxPool(3, 2) Conv(192, 5, pad 2)
     ReLU MaxPool(3, 2) Conv(384, 3, pad 1) ReLU Conv(256, 3, pad 1) ReLU
     Conv(256, 3, pad 1) ReLU MaxPool(3, 2), adaptive average pooling to 6x6,
-    Dropout, Flatten (9,216 features, the layer named `"features"`). Head:
-    Dense(4096) ReLU Dropout Dense(4096) ReLU Dense(num_classes) softmax.
+    Flatten (9,216 features, the layer named `"features"`). Head: Dropout
+    Dense(4096) ReLU Dropout Dense(4096) ReLU Dense(num_classes) softmax (the
+    first Dropout acts after AL2, see `small_net`).
     Inputs must be at least 63x63 (upsample CIFAR's 32x32).
 
     Args:
@@ -147,10 +151,10 @@ def alexnet(
         if pool:
             x = keras.layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)
     x = AdaptiveAveragePooling2D((6, 6), name="adaptive_pool")(x)
-    if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="trunk_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    head = [keras.layers.Dense(4096, activation="relu", name="fc1", **reg)]
+    # The reference's first Dropout, after AL2 (see small_net).
+    head = [keras.layers.Dropout(dropout, name="features_dropout")] if dropout > 0 else []
+    head += [keras.layers.Dense(4096, activation="relu", name="fc1", **reg)]
     head += [keras.layers.Dropout(dropout, name="head_dropout")] if dropout > 0 else []
     head += [keras.layers.Dense(4096, activation="relu", name="fc2", **reg)]
     return _classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name)
@@ -169,9 +173,9 @@ def densenet121(
     """DenseNet-121: `keras.applications` features as the trunk, a linear head.
 
     Trunk: DenseNet-121's convolutional features (randomly initialized),
-    global average pooling (1,024 features, the layer named `"features"`),
-    optional Dropout. Head: Dense(num_classes) softmax, as the reference's
-    classifier. DenseNet has BatchNormalization throughout, so
+    global average pooling (1,024 features, the layer named `"features"`).
+    Head: optional Dropout (after AL2, see `small_net`), Dense(num_classes)
+    softmax, as the reference's classifier. DenseNet has BatchNormalization throughout, so
     `batch_norm=False` is refused.
 
     Args:
@@ -179,7 +183,7 @@ def densenet121(
         num_classes: Number of classes.
         al2: Whether to put an `AL2` layer on the trunk output.
         batch_norm: Must be True (DenseNet's own).
-        dropout: Dropout rate on the pooled features; 0 for none.
+        dropout: Dropout rate on the pooled features (after AL2); 0 for none.
         weight_decay: Coupled L2 weight decay on every kernel and bias.
         al2_weight: Initial AL2 weight.
         name: Model name.
@@ -197,10 +201,9 @@ def densenet121(
                 if variable is not None:
                     variable.regularizer = regularizer
     x = backbone(inputs)
-    if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="trunk_dropout")(x)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
-    return _classifier(inputs, x, [], al2, al2_weight, num_classes, reg, name)
+    head = [keras.layers.Dropout(dropout, name="features_dropout")] if dropout > 0 else []  # after AL2
+    return _classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name)
 
 
 def trunk_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:
