@@ -8,7 +8,6 @@ written by the chief only, a backup every worker can resume from).
 import argparse
 import json
 import os
-import shutil
 import tempfile
 
 import keras
@@ -91,19 +90,13 @@ def is_chief() -> bool:
     return resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in cluster
 
 
-class _WorkerScratch:
-    """A scratch directory that non-chief workers write to and then delete.
+def _worker_scratch() -> tempfile.TemporaryDirectory:
+    """A directory for non-chief workers' saves, deleted on exit.
 
     All workers must take part in a save (it may read distributed
     variables), but only the chief's files are kept.
     """
-
-    def __enter__(self) -> str:
-        self.path = tempfile.mkdtemp(prefix="al2_keras_worker_")
-        return self.path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.path, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix="al2_keras_worker_")
 
 
 def save_model(model: keras.Model, path: str) -> None:
@@ -111,7 +104,7 @@ def save_model(model: keras.Model, path: str) -> None:
     if is_chief():
         model.save(path)
     else:
-        with _WorkerScratch() as scratch:
+        with _worker_scratch() as scratch:
             model.save(os.path.join(scratch, os.path.basename(path)))
 
 
@@ -131,7 +124,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if is_chief():
             super()._save_model()
             return
-        with _WorkerScratch() as scratch:
+        with _worker_scratch() as scratch:
             self.model.save_weights(os.path.join(scratch, "latest.weights.h5"))
 
     def on_train_end(self, logs=None):

@@ -2,10 +2,12 @@
 
 Every worker draws the same seeded activations, feeds its own share of the
 datapoints to `CovarianceAccumulator.update_distributed` batch by batch, and
-writes the accumulator's CCA, SVCCA, PWCCA and CKA as JSON.
+writes the accumulator's CCA, SVCCA, PWCCA and CKA as JSON to
+`<output dir>/worker<index>.json`.
 """
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -23,10 +25,11 @@ def activations():
     return x, y
 
 
-def main(output):
+def main(output_dir):
     strategy = distribute.get_strategy("multi-worker")
     x, y = activations()
     worker = strategy.cluster_resolver.task_id
+    output = os.path.join(output_dir, f"worker{worker}.json")
     accumulator = CovarianceAccumulator()
     for start in range(0, 3000, 1000):
         # This worker's half of each batch of 1,000 datapoints.

@@ -268,16 +268,10 @@ def test_streaming_similarity_across_two_workers_equals_in_memory(tmp_path):
     env = _base_env(tmp_path)
     outputs = [tmp_path / f"worker{i}.json" for i in range(2)]
     script = os.path.join(ROOT, "tests", "similarity_worker.py")
-    addresses = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-    processes = []
-    for index, output in enumerate(outputs):
-        tf_config = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
-        processes.append(subprocess.Popen(
-            [sys.executable, script, str(output)], cwd=tmp_path, env={**env, "TF_CONFIG": json.dumps(tf_config)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    with _reaped(processes):
+    # Each worker writes <output dir>/worker<index>.json.
+    with _reaped(_start_cluster([script, str(tmp_path)], str(tmp_path), env)) as processes:
         codes = _wait(processes, timeout=180)
-        assert codes == [0, 0], processes[0].stdout.read()[-3000:]
+        assert codes == [0, 0], _output(processes[0])[-3000:] + _output(processes[1])[-3000:]
 
     x, y = similarity_worker.activations()  # every worker's datapoints, in memory
     expected = {"cca": al2_keras.cca(x, y).coefficients, "svcca": al2_keras.svcca(x, y, keep=6).mean,
