@@ -77,7 +77,7 @@ def quick_protocol(**overrides) -> Protocol:
     Real Fashion-MNIST, a seeded 5,000-image training subset, 75% of its
     labels corrupted, pixels in [0, 1] (no mean subtraction), SGD lr 0.01
     momentum 0.9, batch 64, 40 epochs, and the paper's schedule compressed
-    ten-fold in time (one epoch stands for ten of the paper's).
+    ten-fold in time (epoch k gets the paper's weight of epoch 10 k).
     """
     settings = dict(
         dataset="fashion_mnist",

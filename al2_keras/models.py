@@ -26,6 +26,16 @@ def _weight_decay_regularizer(weight_decay: float):
     return keras.regularizers.L2(weight_decay / 2.0)
 
 
+def _batch_norm(name: str) -> keras.layers.BatchNormalization:
+    """BatchNormalization with PyTorch's `BatchNorm2d` defaults, as the reference.
+
+    PyTorch's running-statistics momentum 0.1 is Keras's `momentum=0.9`
+    (Keras's default 0.99 averages over ~100 steps, longer than an epoch of
+    the quick protocol, so test-time statistics lag the weights); eps 1e-5.
+    """
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+
+
 def small_net(
     input_shape: Sequence[int] = (28, 28, 1),
     num_classes: int = 10,
@@ -49,7 +59,8 @@ def small_net(
         input_shape: Shape of one image, channels last.
         num_classes: Number of classes.
         al2: Whether to put an `AL2` layer on the trunk output.
-        batch_norm: Whether to add BatchNormalization after the second conv.
+        batch_norm: Whether to add BatchNormalization after the second conv
+            (PyTorch's defaults: Keras momentum 0.9, epsilon 1e-5).
         dropout: Dropout rate on the trunk output (after AL2); 0 for none.
         weight_decay: Coupled L2 weight decay, as PyTorch SGD's
             `weight_decay`: each kernel and bias gets an L2 loss term of
@@ -74,7 +85,7 @@ def small_net(
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
     x = keras.layers.Conv2D(50, 5, name="conv2", **reg)(x)
     if batch_norm:
-        x = keras.layers.BatchNormalization(name="batch_norm")(x)
+        x = _batch_norm("batch_norm")(x)
     x = keras.layers.ReLU(name="relu2")(x)
     x = keras.layers.MaxPooling2D(2, name="pool2")(x)
     x = keras.layers.Flatten(name="flatten")(x)
@@ -146,7 +157,7 @@ def alexnet(
         x = keras.layers.ZeroPadding2D(pad, name=f"pad{i}")(x)
         x = keras.layers.Conv2D(filters, kernel, strides=stride, name=f"conv{i}", **reg)(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"batch_norm{i}")(x)
+            x = _batch_norm(f"batch_norm{i}")(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
         if pool:
             x = keras.layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)

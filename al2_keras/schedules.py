@@ -39,11 +39,17 @@ class ProgressiveSchedule:
     else `w_{t-1} * late_growth`. The defaults are the reference code's
     (`get_map_weights`): 0.01, 5, 1.1 and 1.01.
 
+    With `time_scale=s`, epoch `k` gets the weight of step `s * k` of that
+    recursion (geometrically interpolated between steps when `s * k` is not
+    a whole number), so one epoch stands for `s` epochs of the base schedule
+    (see `time_compressed`).
+
     Args:
         start: Weight of epoch 0, > 0.
         threshold: Weight from which the slower growth applies, > 0.
-        growth: Factor per epoch below the threshold, >= 1.
-        late_growth: Factor per epoch at or above the threshold, >= 1.
+        growth: Factor per step below the threshold, >= 1.
+        late_growth: Factor per step at or above the threshold, >= 1.
+        time_scale: Steps of the recursion per epoch, > 0 (1: one per epoch).
 
     Example:
 
@@ -58,6 +64,7 @@ class ProgressiveSchedule:
         threshold: float = 5.0,
         growth: float = 1.1,
         late_growth: float = 1.01,
+        time_scale: float = 1.0,
     ):
         self.start = _check_number("start", start, 0.0, inclusive=False)
         self.threshold = _check_number(
@@ -67,15 +74,17 @@ class ProgressiveSchedule:
         self.late_growth = _check_number(
             "late_growth", late_growth, 1.0, inclusive=True
         )
+        self.time_scale = _check_number("time_scale", time_scale, 0.0, inclusive=False)
         self._weights = [self.start]
 
     @classmethod
     def time_compressed(cls, factor: float, **kwargs) -> "ProgressiveSchedule":
-        """A schedule where one epoch stands for `factor` epochs of the paper.
+        """A schedule where one epoch stands for `factor` epochs of the base one.
 
-        Both growth factors are raised to the power `factor`, so that
-        `time_compressed(10)(k)` follows the paper's weight at epoch `10 k`
-        while below the threshold (1.1**10 = 2.594, 1.01**10 = 1.105).
+        `time_compressed(10)(k)` is exactly the paper's weight at epoch
+        `10 k`: 1.1**10 = 2.594 per epoch below the threshold, 1.01**10 =
+        1.105 above it, and the threshold is crossed at the paper's step
+        (epoch 66, weight 5.39), not at the next whole epoch.
 
         Args:
             factor: Epochs of the base schedule per epoch, > 0.
@@ -83,22 +92,27 @@ class ProgressiveSchedule:
                 base schedule (the paper's by default).
         """
         factor = _check_number("factor", factor, 0.0, inclusive=False)
-        base = cls(**kwargs)
-        return cls(
-            start=base.start,
-            threshold=base.threshold,
-            growth=base.growth**factor,
-            late_growth=base.late_growth**factor,
-        )
+        return cls(**kwargs, time_scale=factor)
 
-    def __call__(self, epoch: int) -> float:
-        epoch = _check_epoch(epoch)
+    def _step(self, step: int) -> float:
+        """Weight after `step` steps of the recursion."""
         weights = self._weights
-        while len(weights) <= epoch:
+        while len(weights) <= step:
             previous = weights[-1]
             factor = self.growth if previous < self.threshold else self.late_growth
             weights.append(previous * factor)
-        return weights[epoch]
+        return weights[step]
+
+    def __call__(self, epoch: int) -> float:
+        epoch = _check_epoch(epoch)
+        position = epoch * self.time_scale
+        step = math.floor(position + 1e-9)
+        fraction = position - step
+        weight = self._step(step)
+        if fraction <= 1e-9:
+            return weight
+        factor = self.growth if weight < self.threshold else self.late_growth
+        return weight * factor**fraction
 
     def get_config(self) -> dict:
         return {
@@ -106,6 +120,7 @@ class ProgressiveSchedule:
             "threshold": self.threshold,
             "growth": self.growth,
             "late_growth": self.late_growth,
+            "time_scale": self.time_scale,
         }
 
     @classmethod

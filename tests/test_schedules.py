@@ -34,13 +34,27 @@ def test_progressive_switches_growth_at_threshold():
     assert [schedule(e) for e in range(5)] == [1.0, 2.0, 4.0, 6.0, 9.0]
 
 
-def test_time_compressed_follows_every_tenth_epoch_below_threshold():
+def test_time_compressed_is_every_tenth_epoch_of_the_paper():
     compressed = ProgressiveSchedule.time_compressed(10)
-    paper = ProgressiveSchedule()
-    assert compressed.growth == pytest.approx(1.1**10)
-    assert compressed.late_growth == pytest.approx(1.01**10)
-    for epoch in range(6):  # the paper crosses 5 at epoch 66
-        assert compressed(epoch) == pytest.approx(paper(10 * epoch), rel=1e-12)
+    paper = reference_map_weights(1001)
+    ours = np.array([compressed(epoch) for epoch in range(101)])
+    # Exactly the paper's epochs 0, 10, ..., 1000, threshold crossing included
+    # (the paper reaches 5.39 at epoch 66: epoch 7 here is 5.39 * 1.01**4).
+    np.testing.assert_allclose(ours, paper[::10], rtol=1e-12, atol=0)
+    assert compressed(7) == pytest.approx(0.01 * 1.1**66 * 1.01**4, rel=1e-12)
+
+
+def test_fractional_time_scale_interpolates_geometrically():
+    half = ProgressiveSchedule(start=1.0, threshold=4.0, growth=4.0, late_growth=1.21, time_scale=0.5)
+    # Steps of the base recursion: 1, 4, 4.84; half steps in between.
+    assert [half(e) for e in range(5)] == pytest.approx([1.0, 2.0, 4.0, 4.4, 4.84], rel=1e-12)
+
+
+def test_time_scale_survives_serialization():
+    schedule = ProgressiveSchedule.time_compressed(10)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+    assert restored.time_scale == 10.0
+    assert [restored(e) for e in range(20)] == [schedule(e) for e in range(20)]
 
 
 @pytest.mark.parametrize(
@@ -55,6 +69,7 @@ def test_time_compressed_follows_every_tenth_epoch_below_threshold():
         ({"growth": float("nan")}, "growth"),
         ({"late_growth": 0.5}, "late_growth"),
         ({"late_growth": float("inf")}, "late_growth"),
+        ({"time_scale": 0.0}, "time_scale"),
     ],
 )
 def test_invalid_progressive_values_name_the_parameter(kwargs, name):
