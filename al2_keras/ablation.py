@@ -98,20 +98,22 @@ def cumulative_ablation(
         if "linear" not in split:
             split["linear"] = _leading_linear_layer(head, flat[:8])
         linear = split["linear"]
-    scores = []
+    predicted = []
     for seed in seeds:
         masks = ablation_masks(flat.shape, fractions, mode, np.random.default_rng(seed))
         if linear is None:
             stacked = (flat[None] * masks).reshape((-1, *representation.shape[1:]))
-            scores.append(head.predict(stacked, batch_size=batch_size, verbose=0))
+            scores = head.predict(stacked, batch_size=batch_size, verbose=0)
+            predicted.append(np.argmax(scores, axis=-1).reshape(len(fractions), -1))
         else:
             dense, rest = linear
-            pre_activations = _unit_levels_through_dense(flat, masks[:, 0], dense)
-            rows = pre_activations.reshape(-1, pre_activations.shape[-1])
-            # A few cheap layers over many rows: eager chunks beat predict's batching.
-            scores.extend(_run(rest, rows[start:start + 16384]) for start in range(0, len(rows), 16384))
-    predicted = np.argmax(np.concatenate(scores), axis=-1)
-    correct = predicted.reshape(len(seeds), len(fractions), -1) == np.asarray(labels)[None, None]
+            # Each level's pre-activations go through the rest of the head as
+            # soon as they are formed: one (samples, units) array at a time.
+            levels = np.empty((len(fractions), len(flat)), dtype=np.int64)
+            for level, pre_activations in _unit_levels_through_dense(flat, masks[:, 0], dense):
+                levels[level] = np.argmax(_run(rest, pre_activations), axis=-1)
+            predicted.append(levels)
+    correct = np.stack(predicted) == np.asarray(labels)[None, None]
     return AblationResult(fractions=fractions, accuracy=correct.mean(axis=-1), mode=mode)
 
 
@@ -157,7 +159,7 @@ def _leading_linear_layer(head: keras.Model, probe: np.ndarray):
     return dense, rest
 
 
-def _unit_levels_through_dense(flat: np.ndarray, keep: np.ndarray, dense) -> np.ndarray:
+def _unit_levels_through_dense(flat: np.ndarray, keep: np.ndarray, dense):
     """`dense` applied to the unit-ablated features of every level, incrementally.
 
     Unit masks are nested, so level k's pre-activation is level k+1's plus
@@ -169,18 +171,17 @@ def _unit_levels_through_dense(flat: np.ndarray, keep: np.ndarray, dense) -> np.
         keep: Keep-masks (levels, units) of one seed.
         dense: The Dense layer.
 
-    Returns:
-        Pre-activations (levels, samples, dense units).
+    Yields:
+        `(level, pre_activations)`, pre-activations (samples, dense units)
+        of each level, most ablated level first.
     """
     kernel = keras.ops.convert_to_numpy(dense.kernel)
     bias = keras.ops.convert_to_numpy(dense.bias)
-    order = np.argsort(keep.sum(axis=1))  # most ablated first
-    out = np.empty((len(keep), len(flat), kernel.shape[1]), dtype=np.float32)
-    current = np.broadcast_to(bias, out.shape[1:]).astype(np.float32)
+    current = np.broadcast_to(bias, (len(flat), kernel.shape[1])).astype(np.float32)
     kept_so_far = np.zeros(keep.shape[1], dtype=bool)
-    for level in order:  # a loop over the levels, not the samples
+    for level in np.argsort(keep.sum(axis=1)):  # a loop over the levels, not the samples
         added = keep[level] & ~kept_so_far
-        current = current + flat[:, added] @ kernel[added]
+        if added.any():
+            current = current + flat[:, added] @ kernel[added]
         kept_so_far |= added
-        out[level] = current
-    return out
+        yield level, current

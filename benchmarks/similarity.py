@@ -50,7 +50,7 @@ def median_time(function, repeats):
     return statistics.median(times), result
 
 
-def compare(neurons, datapoints, repeats, keep):
+def compare(neurons, datapoints, repeats, keep, methods=("CCA", "SVCCA", "PWCCA")):
     x, y = activations(neurons, datapoints, seed=neurons)
     rows = []
     cases = {
@@ -62,6 +62,8 @@ def compare(neurons, datapoints, repeats, keep):
                   lambda: np.array([svcca_numpy.pwcca(x, y)[0]])),
     }
     for name, (ours, numpy_version) in cases.items():
+        if name.split()[0] not in methods:
+            continue
         ours()  # warm up (graph building, thread pools)
         t_numpy, expected = median_time(numpy_version, repeats)
         t_ours, got = median_time(ours, repeats)
@@ -93,15 +95,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", type=int, default=20)
     parser.add_argument("--skip-large", action="store_true", help="skip 2,048 x 20,000")
+    parser.add_argument("--only-large", action="store_true", help="only 2,048 x 20,000")
+    parser.add_argument("--methods", default="CCA,SVCCA,PWCCA", help="comma-separated subset of CCA,SVCCA,PWCCA")
+    parser.add_argument("--skip-streaming", action="store_true", help="skip the streaming memory check")
     args = parser.parse_args()
     sizes = SIZES[:-1] if args.skip_large else SIZES
+    sizes = SIZES[-1:] if args.only_large else sizes
+    methods = [m.strip().upper() for m in args.methods.split(",")]
     print(f"float64, median of {args.repeats} runs each, side by side in one process")
     print("| neurons x datapoints | method | ours (s) | NumPy svcca recipe (s) | speed-up | max |diff| |")
     print("|---|---|---|---|---|---|")
     for neurons, datapoints in sizes:
-        for name, t_ours, t_numpy, diff in compare(neurons, datapoints, args.repeats, args.keep):
+        for name, t_ours, t_numpy, diff in compare(neurons, datapoints, args.repeats, args.keep, methods):
             print(f"| {neurons} x {datapoints:,} | {name} | {t_ours:.3f} | {t_numpy:.3f} | "
                   f"{t_numpy / t_ours:.2f}x | {diff:.1e} |", flush=True)
+    if args.skip_streaming:
+        return
     print("\nStreaming accumulator (50 + 50 neurons, batches of 10,000), peak resident memory of a fresh process:")
     for datapoints in (100_000, 1_000_000):
         peak, count = streaming_peak_rss(datapoints)

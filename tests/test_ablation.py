@@ -61,7 +61,9 @@ def test_unit_mode_incremental_dense_path_equals_masked_head(monkeypatch):
     fast = ablation.cumulative_ablation(model, x, y, mode="unit", seeds=(0, 3))
     keep = ablation.ablation_masks(features.shape, fast.fractions, "unit", np.random.default_rng(3))[:, 0]
     direct = features[None] * keep[:, None, :] @ dense.kernel.numpy() + dense.bias.numpy()
-    np.testing.assert_allclose(ablation._unit_levels_through_dense(features, keep, dense), direct,
+    levels = dict(ablation._unit_levels_through_dense(features, keep, dense))
+    assert sorted(levels) == list(range(len(keep)))
+    np.testing.assert_allclose(np.stack([levels[k] for k in range(len(keep))]), direct,
                                rtol=1e-5, atol=1e-5)
     monkeypatch.setattr(ablation, "_leading_linear_layer", lambda head, probe: None)
     slow = ablation.cumulative_ablation(model, x, y, mode="unit", seeds=(0, 3))
