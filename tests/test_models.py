@@ -24,6 +24,10 @@ def test_small_net_options_add_their_layers():
     assert "batch_norm" in names and "dropout" in names
     assert model.output_shape == (None, 7)
     assert model.get_layer("dropout").rate == 0.5
+    # PyTorch's BatchNorm2d defaults, as the reference: running-statistics
+    # momentum 0.1 (Keras 0.9) and eps 1e-5.
+    batch_norm = model.get_layer("batch_norm")
+    assert (batch_norm.momentum, batch_norm.epsilon) == (0.9, 1e-5)
 
 
 def test_weight_decay_is_coupled_l2_with_half_coefficient():
