@@ -22,7 +22,9 @@ def test_quick_protocol_is_the_calibrated_one():
     assert (protocol.dataset, protocol.train_size, protocol.corrupt) == ("fashion_mnist", 5000, 0.75)
     assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("unit", 0.01, 0.9)
     assert (protocol.batch_size, protocol.epochs) == (64, 40)
-    assert protocol.schedule.growth == pytest.approx(1.1**10)
+    # The paper's schedule, one epoch standing for ten: 1.1**10 per epoch early on.
+    assert protocol.schedule.time_scale == 10
+    assert protocol.schedule(3) == pytest.approx(0.01 * 1.1**30)
 
 
 def test_prepare_data_subsets_scales_and_corrupts():
