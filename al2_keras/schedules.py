@@ -94,13 +94,15 @@ class ProgressiveSchedule:
         factor = _check_number("factor", factor, 0.0, inclusive=False)
         return cls(**kwargs, time_scale=factor)
 
+    def _factor(self, weight: float) -> float:
+        """Growth of the step that starts at `weight`."""
+        return self.growth if weight < self.threshold else self.late_growth
+
     def _step(self, step: int) -> float:
         """Weight after `step` steps of the recursion."""
         weights = self._weights
         while len(weights) <= step:
-            previous = weights[-1]
-            factor = self.growth if previous < self.threshold else self.late_growth
-            weights.append(previous * factor)
+            weights.append(weights[-1] * self._factor(weights[-1]))
         return weights[step]
 
     def __call__(self, epoch: int) -> float:
@@ -111,8 +113,7 @@ class ProgressiveSchedule:
         weight = self._step(step)
         if fraction <= 1e-9:
             return weight
-        factor = self.growth if weight < self.threshold else self.late_growth
-        return weight * factor**fraction
+        return weight * self._factor(weight) ** fraction
 
     def get_config(self) -> dict:
         return {

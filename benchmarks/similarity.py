@@ -27,6 +27,7 @@ import svcca_numpy  # noqa: E402
 import al2_keras  # noqa: E402
 
 SIZES = [(50, 160_000), (500, 10_000), (2048, 20_000)]
+METHODS = ("CCA", "SVCCA", "PWCCA")
 
 
 def activations(neurons, datapoints, seed):
@@ -50,7 +51,7 @@ def median_time(function, repeats):
     return statistics.median(times), result
 
 
-def compare(neurons, datapoints, repeats, keep, methods=("CCA", "SVCCA", "PWCCA")):
+def compare(neurons, datapoints, repeats, keep, methods=METHODS):
     x, y = activations(neurons, datapoints, seed=neurons)
     rows = []
     cases = {
@@ -94,14 +95,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", type=int, default=20)
-    parser.add_argument("--skip-large", action="store_true", help="skip 2,048 x 20,000")
-    parser.add_argument("--only-large", action="store_true", help="only 2,048 x 20,000")
-    parser.add_argument("--methods", default="CCA,SVCCA,PWCCA", help="comma-separated subset of CCA,SVCCA,PWCCA")
+    sizes_group = parser.add_mutually_exclusive_group()
+    sizes_group.add_argument("--skip-large", action="store_true", help="skip 2,048 x 20,000")
+    sizes_group.add_argument("--only-large", action="store_true", help="only 2,048 x 20,000")
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated subset of {','.join(METHODS)}")
     parser.add_argument("--skip-streaming", action="store_true", help="skip the streaming memory check")
     args = parser.parse_args()
     sizes = SIZES[:-1] if args.skip_large else SIZES
     sizes = SIZES[-1:] if args.only_large else sizes
     methods = [m.strip().upper() for m in args.methods.split(",")]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown --methods {unknown}; choose from {','.join(METHODS)}")
     print(f"float64, median of {args.repeats} runs each, side by side in one process")
     print("| neurons x datapoints | method | ours (s) | NumPy svcca recipe (s) | speed-up | max |diff| |")
     print("|---|---|---|---|---|---|")
