@@ -3,7 +3,7 @@
 import dataclasses
 import json
 import os
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
@@ -431,9 +431,13 @@ def run_label_randomization(
 
 
 def summarize(history: dict, last: int = 5) -> dict:
-    """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r."""
+    """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r.
+
+    Also the final share of corrupted labels memorized (`final_memorized`)
+    when the history records it (`TrainingSetAccuracy`).
+    """
     accuracy = np.asarray(history["val_accuracy"])
-    return {
+    summary = {
         "final_test_accuracy": float(accuracy[-1]),
         "last_epochs_test_accuracy": float(accuracy[-last:].mean()),
         "peak_test_accuracy": float(accuracy.max()),
@@ -441,3 +445,67 @@ def summarize(history: dict, last: int = 5) -> dict:
         "final_cross_entropy": float(history[CROSS_ENTROPY_NAME][-1]),
         "final_activation_loss": float(history[ACTIVATION_LOSS_NAME][-1]),
     }
+    if history.get("memorized"):
+        summary["final_memorized"] = float(history["memorized"][-1])
+    return summary
+
+
+def _spread(values: Sequence[float]) -> dict:
+    """Mean, sample standard deviation (0 for one value), min, max and the values."""
+    values = [float(v) for v in values]
+    return {
+        "mean": float(np.mean(values)),
+        "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+        "min": min(values),
+        "max": max(values),
+        "values": values,
+    }
+
+
+def seed_statistics(results_by_seed: Mapping[int, dict], last: int = 5) -> dict:
+    """Mean and spread over seeds of every variant's summary and of AL2's effect.
+
+    Args:
+        results_by_seed: Seed -> output of `run_label_randomization`; every
+            seed must hold the same variants.
+        last: Epochs averaged for the last-epochs mean (`summarize`).
+
+    Returns:
+        A dict with `seeds` (sorted), `variants` (variant -> quantity of
+        `summarize` -> spread) and `effects` (baseline run without and with
+        AL2 -> spread of `final_difference` and `last_epochs_difference`,
+        test accuracy with AL2 minus without, and of
+        `activation_loss_ratio`, final L_r without AL2 over with). A spread
+        is a dict of `mean`, `std` (sample standard deviation), `min`,
+        `max` and the per-seed `values` in seed order.
+    """
+    if not results_by_seed:
+        raise ValueError("`results_by_seed` is empty: give the results of at least one seed.")
+    seeds = sorted(results_by_seed)
+    variants = list(results_by_seed[seeds[0]])
+    for seed in seeds:
+        if sorted(results_by_seed[seed]) != sorted(variants):
+            raise ValueError(f"Seed {seed} has variants {sorted(results_by_seed[seed])}, seed "
+                             f"{seeds[0]} has {sorted(variants)}; every seed needs the same.")
+    summaries = {seed: {name: summarize(run["history"], last) for name, run in results_by_seed[seed].items()}
+                 for seed in seeds}
+    statistics = {"seeds": seeds, "variants": {}, "effects": {}}
+    for name in variants:
+        quantities = summaries[seeds[0]][name]
+        statistics["variants"][name] = {
+            quantity: _spread([summaries[seed][name][quantity] for seed in seeds]) for quantity in quantities}
+    first = results_by_seed[seeds[0]]
+    for baseline in dict.fromkeys(run["baseline"] for run in first.values()):
+        without, with_al2 = variant_name(baseline, False), variant_name(baseline, True)
+        if without not in first or with_al2 not in first:
+            continue
+        pairs = [(summaries[seed][without], summaries[seed][with_al2]) for seed in seeds]
+        statistics["effects"][baseline] = {
+            "final_difference": _spread(
+                [w["final_test_accuracy"] - n["final_test_accuracy"] for n, w in pairs]),
+            "last_epochs_difference": _spread(
+                [w["last_epochs_test_accuracy"] - n["last_epochs_test_accuracy"] for n, w in pairs]),
+            "activation_loss_ratio": _spread(
+                [n["final_activation_loss"] / w["final_activation_loss"] for n, w in pairs]),
+        }
+    return statistics

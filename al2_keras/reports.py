@@ -2,6 +2,8 @@
 
 from typing import Dict, Iterable, Optional, Sequence
 
+import numpy as np
+
 
 def _format(value) -> str:
     if isinstance(value, float):
@@ -101,6 +103,74 @@ def summary_table(results: Dict) -> str:
             "memorized %": 100 * h["memorized"][-1] if "memorized" in h else float("nan"),
         })
     return markdown_table(rows, list(rows[0]))
+
+
+def _mean_std(spread: Dict, scale: float = 1.0, spec: str = ".2f") -> str:
+    return f"{scale * spread['mean']:{spec}} ± {scale * spread['std']:{spec}}"
+
+
+def seed_tables(statistics: Dict) -> str:
+    """Markdown tables of `experiments.seed_statistics`: mean ± std over seeds.
+
+    The first table has one row per variant; the second, one row per
+    baseline, gives AL2's effect (test accuracy with AL2 minus without, in
+    points, and final L_r without over with), with the per-seed values.
+    """
+    seeds = statistics["seeds"]
+    variant_rows = []
+    for name, spreads in statistics["variants"].items():
+        memorized = spreads.get("final_memorized")
+        variant_rows.append({
+            "variant": name,
+            "final test acc %": _mean_std(spreads["final_test_accuracy"], 100),
+            "last-5 mean %": _mean_std(spreads["last_epochs_test_accuracy"], 100),
+            "peak test acc %": _mean_std(spreads["peak_test_accuracy"], 100),
+            "final L_r": _mean_std(spreads["final_activation_loss"], spec=".2e"),
+            "memorized %": _mean_std(memorized, 100, ".1f") if memorized else "",
+        })
+    effect_rows = []
+    for baseline, effects in statistics["effects"].items():
+        final, ratio = effects["final_difference"], effects["activation_loss_ratio"]
+        effect_rows.append({
+            "baseline": baseline,
+            "final: with - without (points)": _mean_std(final, 100, ".1f"),
+            "final, per seed": " / ".join(f"{100 * v:+.1f}" for v in final["values"]),
+            "last-5: with - without (points)": _mean_std(effects["last_epochs_difference"], 100, ".1f"),
+            "L_r without / with": _mean_std(ratio, spec=".0f"),
+            "L_r ratio, per seed": " / ".join(f"{v:.0f}" for v in ratio["values"]),
+        })
+    return "\n\n".join([
+        f"Mean ± standard deviation over {len(seeds)} seeds ({', '.join(map(str, seeds))}).",
+        markdown_table(variant_rows, list(variant_rows[0])),
+        "AL2's effect per baseline (per seed: in seed order).",
+        markdown_table(effect_rows, list(effect_rows[0])) if effect_rows else "(no baseline run both ways)",
+    ])
+
+
+def plot_seed_curves(results_by_seed: Dict, path: str) -> None:
+    """Mean test accuracy and L_r over seeds against epoch, min-max band shaded."""
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    first = results_by_seed[min(results_by_seed)]
+    colors = {}
+    for name, run in first.items():
+        color = colors.setdefault(run["baseline"], f"C{len(colors)}")
+        style = "-" if run["al2"] else "--"
+        for axis, key, scale in ((left, "val_accuracy", 100.0), (right, "activation_loss", 1.0)):
+            curves = scale * np.array([results[name]["history"][key] for results in results_by_seed.values()])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            axis.plot(epochs, curves.mean(axis=0), style, color=color, label=name)
+            axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
+    right.set_yscale("log")
+    count = len(results_by_seed)
+    left.set(xlabel="epoch", ylabel="test accuracy (%)", title=f"Test accuracy, mean of {count} seeds")
+    right.set(xlabel="epoch", ylabel="L_r", title=f"Activation loss L_r, mean of {count} seeds")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    left.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
 
 
 def plot_label_randomization(results: Dict, path: str) -> None:

@@ -14,12 +14,16 @@ compressed ten-fold in time: minutes per variant on 2 CPU cores) and paper
 (the reference protocol: MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
 Run: python examples/label_randomization.py --preset quick
+With --seeds 0,1,2 every variant runs once per seed (each seed's outputs in
+<run>/seed_<s>/), and seeds.md, seeds.csv, seeds.json and seeds.png give each
+figure's mean and spread over the seeds and AL2's effect per baseline.
 An interrupted run continues with the same command plus --resume. For several
 GPUs or machines, see --strategy and the README's "Scaling out".
 """
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -44,6 +48,10 @@ def parse_args():
     parser.add_argument("--time-compression", type=float, default=None,
                         help="epochs of the paper's schedule per epoch (quick: 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default=None, metavar="S1,S2,...",
+                        help="run every variant once per seed (e.g. 0,1,2; replaces --seed) into "
+                             "<run>/seed_<s>/, then write the mean and spread over seeds "
+                             "(seeds.md, seeds.csv, seeds.json, seeds.png)")
     parser.add_argument("--shrink", type=float, default=None, metavar="PERCENT",
                         help="keep only this %% of the training set (the reference's percent_shrink_data)")
     parser.add_argument("--rotations", action="store_true",
@@ -78,46 +86,18 @@ def build_protocol(args) -> experiments.Protocol:
     return preset(**overrides)
 
 
-def main():
-    args = parse_args()
+def parse_seeds(text: str) -> list:
     try:
-        strategy = distribute.get_strategy(args.strategy)
-    except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
-    protocol = build_protocol(args)
-    run = args.run or f"{args.preset}_{protocol.dataset}"
-    out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
-    state_dir = os.path.join(out, "state")
-    chief = distribute.is_chief()  # only the chief writes; other workers just train
-    if chief and not args.resume:
-        for path in (out, models_dir):
-            if os.path.exists(path):
-                raise SystemExit(f"error: {path} exists; choose another --run, or --resume "
-                                 "an interrupted run (nothing is overwritten).")
-    if chief and args.resume and not os.path.isdir(state_dir):
-        raise SystemExit(f"error: --resume found no interrupted run in {state_dir}.")
-    epochs = protocol.epochs
-    table_epochs = ([int(e) for e in args.table_epochs.split(",")] if args.table_epochs
-                    else sorted({max(1, round(epochs * k / 5)) for k in range(1, 6)}))
-    save_epochs = [int(e) for e in args.save_epochs.split(",")] if args.save_epochs else [epochs]
-    try:
-        prepared = experiments.prepare_data(protocol)
-    except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
-    print(f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
-          f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; SGD lr "
-          f"{protocol.learning_rate} momentum {protocol.momentum}, batch {protocol.batch_size}, "
-          f"{epochs} epochs, scaling {protocol.scaling!r}, schedule {protocol.schedule!r}"
-          + "".join(f", {name} {value}" for name, value in (
-              ("shrink %", protocol.shrink_percent), ("rotations", protocol.rotations or None),
-              ("mixup alpha", protocol.mixup_alpha)) if value is not None))
-    print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
-          f"state for --resume in {state_dir}")
-    results = experiments.run_label_randomization(
-        protocol, prepared, baselines=args.baselines.split(","), models_dir=models_dir,
-        save_epochs=save_epochs, strategy=strategy, state_dir=state_dir)
-    if not chief:
-        return
+        seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"error: --seeds takes comma-separated integers, e.g. 0,1,2; got {text!r}.") from None
+    if len(set(seeds)) != len(seeds):
+        raise SystemExit(f"error: --seeds repeats a seed: {text!r}.")
+    return seeds
+
+
+def write_run(protocol, results, out, table_epochs) -> None:
+    """results.json, epochs.csv, table.md, summary.md and curves.png of one seed."""
     settings = {k: v for k, v in vars(protocol).items() if k != "schedule"}
     settings["schedule"] = protocol.schedule.get_config()
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -139,8 +119,95 @@ def main():
         f.write(summary + "\n")
     reports.plot_label_randomization(results, os.path.join(out, "curves.png"))
     print("\n" + table + "\n\n" + summary)
-    shutil.rmtree(state_dir)  # every number is in results.json now
-    print(f"\nWrote results.json, epochs.csv, table.md, summary.md, curves.png to {out}; models in {models_dir}")
+
+
+def run_seed(args, protocol, out, models_dir, strategy):
+    """Trains every variant of one seed into `out` (resuming from its state); returns the results."""
+    finished = os.path.join(out, "results.json")
+    if os.path.exists(finished):  # only reached with --resume
+        print(f"\n##### seed {protocol.seed}: finished earlier, loaded from {finished}", flush=True)
+        with open(finished) as f:
+            return json.load(f)["results"]
+    state_dir = os.path.join(out, "state")
+    epochs = protocol.epochs
+    table_epochs = ([int(e) for e in args.table_epochs.split(",")] if args.table_epochs
+                    else sorted({max(1, round(epochs * k / 5)) for k in range(1, 6)}))
+    save_epochs = [int(e) for e in args.save_epochs.split(",")] if args.save_epochs else [epochs]
+    try:
+        prepared = experiments.prepare_data(protocol)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from None
+    print(f"{protocol.dataset} from {prepared.source}, seed {protocol.seed}: {len(prepared.x_train)} "
+          f"training images, {100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; SGD lr "
+          f"{protocol.learning_rate} momentum {protocol.momentum}, batch {protocol.batch_size}, "
+          f"{epochs} epochs, scaling {protocol.scaling!r}, schedule {protocol.schedule!r}"
+          + "".join(f", {name} {value}" for name, value in (
+              ("shrink %", protocol.shrink_percent), ("rotations", protocol.rotations or None),
+              ("mixup alpha", protocol.mixup_alpha)) if value is not None))
+    print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
+          f"state for --resume in {state_dir}")
+    results = experiments.run_label_randomization(
+        protocol, prepared, baselines=args.baselines.split(","), models_dir=models_dir,
+        save_epochs=save_epochs, strategy=strategy, state_dir=state_dir)
+    if distribute.is_chief():
+        write_run(protocol, results, out, table_epochs)
+        shutil.rmtree(state_dir)  # every number is in results.json now
+        print(f"\nWrote results.json, epochs.csv, table.md, summary.md, curves.png to {out}; "
+              f"models in {models_dir}")
+    return results
+
+
+def write_seed_summary(results_by_seed, out) -> None:
+    """seeds.json, seeds.csv, seeds.md and seeds.png: every seed's summary, mean and spread."""
+    statistics = experiments.seed_statistics(results_by_seed)
+    with open(os.path.join(out, "seeds.json"), "w") as f:
+        json.dump(statistics, f, indent=1)
+    with open(os.path.join(out, "seeds.csv"), "w", newline="") as f:
+        writer = csv.writer(f)
+        quantities = list(next(iter(statistics["variants"].values())))
+        writer.writerow(["seed", "variant", *quantities])
+        for index, seed in enumerate(statistics["seeds"]):
+            for name, spreads in statistics["variants"].items():
+                writer.writerow([seed, name, *[spreads[q]["values"][index] for q in quantities]])
+    tables = reports.seed_tables(statistics)
+    with open(os.path.join(out, "seeds.md"), "w") as f:
+        f.write(tables + "\n")
+    reports.plot_seed_curves(results_by_seed, os.path.join(out, "seeds.png"))
+    print("\n" + tables)
+    print(f"\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}")
+
+
+def main():
+    args = parse_args()
+    try:
+        strategy = distribute.get_strategy(args.strategy)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    protocol = build_protocol(args)
+    run = args.run or f"{args.preset}_{protocol.dataset}"
+    out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
+    chief = distribute.is_chief()  # only the chief writes; other workers just train
+    if chief and not args.resume:
+        for path in (out, models_dir):
+            if os.path.exists(path):
+                raise SystemExit(f"error: {path} exists; choose another --run, or --resume "
+                                 "an interrupted run (nothing is overwritten).")
+    if seeds is None:
+        if chief and args.resume and not os.path.isdir(os.path.join(out, "state")):
+            raise SystemExit(f"error: --resume found no interrupted run in {os.path.join(out, 'state')}.")
+        run_seed(args, protocol, out, models_dir, strategy)
+        return
+    if chief and args.resume and not os.path.isdir(out):
+        raise SystemExit(f"error: --resume found no run in {out}.")
+    results_by_seed = {}
+    for seed in seeds:
+        print(f"\n##### seed {seed} ({seeds.index(seed) + 1} of {len(seeds)})", flush=True)
+        results_by_seed[seed] = run_seed(
+            args, dataclasses.replace(protocol, seed=seed), os.path.join(out, f"seed_{seed}"),
+            os.path.join(models_dir, f"seed_{seed}"), strategy)
+    if chief:
+        write_seed_summary(results_by_seed, out)
 
 
 if __name__ == "__main__":

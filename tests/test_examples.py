@@ -88,6 +88,32 @@ def test_label_randomization_writes_every_output_and_refuses_to_overwrite(tmp_pa
     assert again.returncode != 0 and "exists" in again.stderr
 
 
+def test_label_randomization_over_seeds_writes_each_seed_and_the_spread(tmp_path):
+    _write_dataset(str(tmp_path), n_train=40, n_test=20)
+    args = ["examples/label_randomization.py", "--data-dir", str(tmp_path), "--dataset", "mnist",
+            "--epochs", "2", "--train-size", "32", "--baselines", "bare", "--run", "tiny",
+            "--runs-dir", str(tmp_path / "runs"), "--models-dir", str(tmp_path / "models"),
+            "--seeds", "0,1"]
+    result = _run(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / "runs" / "tiny"
+    for seed in (0, 1):
+        assert json.loads((out / f"seed_{seed}" / "results.json").read_text())["protocol"]["seed"] == seed
+        assert (tmp_path / "models" / "tiny" / f"seed_{seed}" / "bare_al2" / "epoch_2.keras").exists()
+    statistics = json.loads((out / "seeds.json").read_text())
+    assert statistics["seeds"] == [0, 1] and set(statistics["effects"]) == {"bare"}
+    assert len(statistics["variants"]["bare_al2"]["final_test_accuracy"]["values"]) == 2
+    rows = (out / "seeds.csv").read_text()
+    assert rows.count("\n") == 1 + 2 * 2 and "| bare |" in (out / "seeds.md").read_text()
+    assert (out / "seeds.png").stat().st_size > 0
+    # Finished seeds are loaded, not retrained, when the run is resumed.
+    resumed = _run(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert resumed.stdout.count("finished earlier") == 2 and (out / "seeds.csv").read_text() == rows
+    bad = _run(*args[:-1], "0,x")
+    assert bad.returncode != 0 and "comma-separated integers" in bad.stderr
+
+
 def test_ablation_example_on_saved_models(tmp_path):
     import al2_keras
 

@@ -45,3 +45,18 @@ def test_paper_table1_is_shipped():
     table = paper.table1()
     assert table[("bare", "TA", 100)] == (84.20, 95.25)
     assert len(table) == 4 * 3 * 7
+
+
+def test_seed_tables_and_curves(tmp_path):
+    from al2_keras import experiments
+
+    by_seed = {0: _results(), 1: _results()}
+    by_seed[1]["bare_al2"]["history"]["val_accuracy"] = [0.8] * 3
+    tables = reports.seed_tables(experiments.seed_statistics(by_seed))
+    assert tables.startswith("Mean ± standard deviation over 2 seeds (0, 1).")
+    assert "| bare_al2 | 85.00 ± 7.07 |" in tables
+    # AL2's effect: +65 and +55 points, L_r ratio 1 for both seeds.
+    assert "| bare | 60.0 ± 7.1 | +65.0 / +55.0 |" in tables
+    assert "| 1 ± 0 | 1 / 1 |" in tables
+    reports.plot_seed_curves(by_seed, str(tmp_path / "s.png"))
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
