@@ -147,8 +147,10 @@ def seed_tables(statistics: Dict) -> str:
     ])
 
 
-def plot_seed_curves(results_by_seed: Dict, path: str) -> None:
-    """Mean test accuracy and L_r over seeds against epoch, min-max band shaded."""
+def _plot_curves(results_by_seed: Dict, path: str, accuracy_title: str, activation_title: str) -> None:
+    """Test accuracy and L_r against epoch per variant: the mean over seeds,
+    dashed without AL2, solid with, and the min-max band when there are
+    several seeds."""
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     first = results_by_seed[min(results_by_seed)]
@@ -160,39 +162,29 @@ def plot_seed_curves(results_by_seed: Dict, path: str) -> None:
             curves = scale * np.array([results[name]["history"][key] for results in results_by_seed.values()])
             epochs = np.arange(1, curves.shape[1] + 1)
             axis.plot(epochs, curves.mean(axis=0), style, color=color, label=name)
-            axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
+            if len(curves) > 1:
+                axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
     right.set_yscale("log")
-    count = len(results_by_seed)
-    left.set(xlabel="epoch", ylabel="test accuracy (%)", title=f"Test accuracy, mean of {count} seeds")
-    right.set(xlabel="epoch", ylabel="L_r", title=f"Activation loss L_r, mean of {count} seeds")
+    left.set(xlabel="epoch", ylabel="test accuracy (%)", title=accuracy_title)
+    right.set(xlabel="epoch", ylabel="L_r", title=activation_title)
     for axis in (left, right):
         axis.grid(alpha=0.3)
     left.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def plot_seed_curves(results_by_seed: Dict, path: str) -> None:
+    """Mean test accuracy and L_r over seeds against epoch, min-max band shaded."""
+    count = len(results_by_seed)
+    _plot_curves(results_by_seed, path, f"Test accuracy, mean of {count} seeds",
+                 f"Activation loss L_r, mean of {count} seeds")
 
 
 def plot_label_randomization(results: Dict, path: str) -> None:
     """Test accuracy and L_r against epoch; dashed without AL2, solid with."""
-    plt = _pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = {}
-    for name, run in results.items():
-        h = run["history"]
-        color = colors.setdefault(run["baseline"], f"C{len(colors)}")
-        style = "-" if run["al2"] else "--"
-        epochs = range(1, len(h["loss"]) + 1)
-        left.plot(epochs, [100 * a for a in h["val_accuracy"]], style, color=color, label=name)
-        right.semilogy(epochs, h["activation_loss"], style, color=color, label=name)
-    left.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy (clean labels)")
-    right.set(xlabel="epoch", ylabel="L_r", title="Activation loss L_r")
-    for axis in (left, right):
-        axis.grid(alpha=0.3)
-    left.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    _plot_curves({0: results}, path, "Test accuracy (clean labels)", "Activation loss L_r")
 
 
 def plot_ablation(curves: Dict, path: str) -> None:
