@@ -2,6 +2,10 @@
 
 import keras
 
+# Keras's own console output (its callbacks print through it; it honours
+# keras.config.disable_interactive_logging). No public alias exists.
+from keras.src.utils import io_utils
+
 from al2_keras import schedules
 from al2_keras.layers import check_penalty_weight, find_al2_layers
 
@@ -58,7 +62,7 @@ class AL2Scheduler(keras.callbacks.Callback):
             layer.set_weight(weight)
         self._weight = weight
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: AL2Scheduler setting weight to {weight:.6g}.")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: AL2Scheduler setting weight to {weight:.6g}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self._weight is not None:

@@ -6,7 +6,10 @@ import os
 from typing import Optional, Sequence
 
 import numpy as np
-import tensorflow as tf
+
+from al2_keras.optional import require
+
+tf = require("tensorflow", "al2_keras.data")
 
 SYSTEM_DATA_ROOT = "/usr/share/datasets"
 
@@ -191,7 +194,7 @@ def load_tfds(name: str, data_dir: Optional[str] = None) -> ImageData:
         name: One of "mnist", "fashion_mnist", "cifar10", "cifar100".
         data_dir: TFDS data directory; TFDS's default if None.
     """
-    import tensorflow_datasets as tfds
+    tfds = require("tensorflow_datasets", "al2_keras.data.load_tfds")
 
     _check_name(name)
     train, test = (

@@ -11,7 +11,10 @@ import os
 import tempfile
 
 import keras
-import tensorflow as tf
+
+from al2_keras.optional import require
+
+tf = require("tensorflow", "al2_keras.distribute")
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 

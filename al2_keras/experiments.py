@@ -7,13 +7,15 @@ from typing import Callable, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from al2_keras import data as data_lib
 from al2_keras import distribute, models
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME
+from al2_keras.optional import require
 from al2_keras.schedules import ProgressiveSchedule
+
+tf = require("tensorflow", "al2_keras.experiments")
 
 CROSS_ENTROPY_NAME = "cross_entropy"
 

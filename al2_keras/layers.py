@@ -1,6 +1,7 @@
 """The AL2 layer: a progressive activation-L2 penalty on a representation."""
 
 import math
+import weakref
 
 import keras
 from keras import ops
@@ -20,12 +21,15 @@ class AL2(keras.layers.Layer):
     variable, moved each epoch by `al2_keras.AL2Scheduler`; a new value takes
     effect without retracing, also under `jit_compile=True`.
 
-    The unweighted term (the paper's L_r) is tracked by a `keras.metrics.Mean`
-    named `metric_name` ("activation_loss" by default), so it shows in the
-    logs of `fit` (`activation_loss`) and of `evaluate` or validation
-    (`val_activation_loss`). It is averaged per sample, like Keras' own loss.
-    The penalty is always computed in float32, also under a `mixed_float16`
-    policy.
+    The unweighted term (the paper's L_r) shows in the logs of `fit`
+    (`activation_loss`) and of `evaluate` or validation
+    (`val_activation_loss`), averaged per sample like Keras' own loss. It is
+    accumulated in two non-trainable state variables (a sum and a sample
+    count, updated like BatchNormalization's moving statistics, so every
+    backend's trainer supports it) and read by the metric
+    `activation_loss_tracker`. The penalty is always computed in float32,
+    also under a `mixed_float16` policy. Only `weight` is saved with the
+    model; the L_r sums are transient, like a metric's.
 
     Args:
         weight: Initial penalty weight, a finite float >= 0. Defaults to
@@ -63,16 +67,35 @@ class AL2(keras.layers.Layer):
             trainable=False,
             autocast=False,
         )
-        self.activation_loss_tracker = keras.metrics.Mean(name=metric_name)
+        self.activation_loss_sum = self._add_accumulator("activation_loss_sum")
+        self.activation_loss_count = self._add_accumulator("activation_loss_count")
+        self.activation_loss_tracker = ActivationLoss(self, name=metric_name)
         self._build_at_init()
+
+    def _add_accumulator(self, name):
+        # Like Keras's metric variables: under tf.distribute each replica
+        # accumulates its own share and a read sums them.
+        with keras.name_scope(self.name, caller=self):
+            variable = keras.Variable(
+                initializer="zeros",
+                shape=(),
+                dtype="float32",
+                trainable=False,
+                autocast=False,
+                aggregation="sum",
+                synchronization="on_read",
+                name=name,
+            )
+        return variable  # tracked by the layer when assigned as an attribute
 
     def call(self, inputs, training=None):
         squares = ops.square(ops.cast(inputs, "float32"))
         activation_loss = ops.mean(squares)
         batch_size = ops.cast(ops.shape(inputs)[0], "float32")
-        self.activation_loss_tracker.update_state(
-            activation_loss, sample_weight=batch_size
+        self.activation_loss_sum.assign_add(
+            ops.stop_gradient(activation_loss) * batch_size
         )
+        self.activation_loss_count.assign_add(batch_size)
         if training:
             self.add_loss(self.weight * activation_loss)
         return inputs
@@ -88,12 +111,71 @@ class AL2(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def save_own_variables(self, store):
+        store["0"] = self.weight
+
+    def load_own_variables(self, store):
+        if len(store.keys()) != 1:
+            raise ValueError(
+                f"Layer '{self.name}' expected 1 variable (its weight) in the "
+                f"saved file. Received: {len(store.keys())} variables."
+            )
+        self.weight.assign(store["0"])
+
     def get_config(self):
         config = {
             "weight": float(ops.convert_to_numpy(self.weight)),
             "metric_name": self.metric_name,
         }
         return {**super().get_config(), **config}
+
+
+class ActivationLoss(keras.metrics.Metric):
+    """The per-sample mean of an `AL2` layer's L_r since the last reset.
+
+    It owns no variables: it reads the layer's sum and count, which the
+    layer updates in `call`, and `reset_state` zeroes them. Keras resets it
+    with the model's other metrics at the start of each epoch and of each
+    evaluation.
+
+    On the JAX backend the value is exact at the end of an epoch or of an
+    evaluation (the logs, History, CSVLogger); inside a step it reads NaN,
+    because the JAX trainer passes the layer's state to the step
+    functionally and metrics cannot see it there (keras-team/keras#19402).
+
+    Args:
+        layer: The `AL2` layer to read.
+        name: Name of the metric in the logs.
+    """
+
+    def __init__(self, layer: AL2, name: str = ACTIVATION_LOSS_NAME):
+        super().__init__(name=name)
+        # A weak reference: the layer owns this metric, and Keras's saving
+        # walks attributes (a strong back-reference would be a cycle).
+        self._layer_ref = weakref.ref(layer)
+
+    def _state(self):
+        """The layer's L_r sum and sample count."""
+        layer = self._layer_ref()
+        return layer.activation_loss_sum, layer.activation_loss_count
+
+    def update_state(self, *args, **kwargs):
+        """Does nothing: the `AL2` layer accumulates the state itself."""
+
+    def reset_state(self):
+        for variable in self._state():
+            variable.assign(0.0)
+
+    def result(self):
+        try:
+            total, count = (ops.convert_to_tensor(v) for v in self._state())
+        except TypeError:
+            if keras.backend.backend() != "jax":
+                raise
+            # Inside a JAX training or test step the layer's variables are
+            # detached from their values (see the class docstring).
+            return ops.convert_to_tensor(float("nan"), dtype="float32")
+        return ops.divide_no_nan(total, count)
 
 
 def check_penalty_weight(weight) -> float:
@@ -115,8 +197,16 @@ def check_penalty_weight(weight) -> float:
 
 def find_al2_layers(model: keras.layers.Layer) -> list:
     """Returns every `AL2` layer in `model`, nested models included."""
-    return [
-        layer
-        for layer in model._flatten_layers(include_self=True, recursive=True)
-        if isinstance(layer, AL2)
-    ]
+    found, seen = [], set()
+
+    def visit(layer):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        if isinstance(layer, AL2):
+            found.append(layer)
+        for sublayer in getattr(layer, "layers", None) or ():
+            visit(sublayer)
+
+    visit(model)
+    return found

@@ -11,14 +11,16 @@ import os
 from typing import Callable, Optional, Union
 
 import keras
-import keras_tuner
 import numpy as np
-import tensorflow as tf
 
 from al2_keras import data as data_lib
 from al2_keras import models
 from al2_keras.callbacks import AL2Scheduler
+from al2_keras.optional import require
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
+
+tf = require("tensorflow", "al2_keras.tuning")
+keras_tuner = require("keras_tuner", "al2_keras.tuning")
 
 NO_AL2 = "none"
 PROGRESSIVE = "progressive"

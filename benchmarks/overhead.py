@@ -5,21 +5,25 @@ then times blocks of training steps of the two models interleaved, so both
 see the same machine load. Prints the median step time of each and the ratio
 AL2 / bare (target <= 1.03 on CPU).
 
+Runs on any Keras backend: `--backend jax` (or torch, tensorflow) sets
+KERAS_BACKEND before Keras is imported.
+
 Run alone (other heavy jobs distort timings): python benchmarks/overhead.py
 """
 
 import argparse
+import os
 import statistics
 import time
 
-import keras
 import numpy as np
-import tensorflow as tf
-
-import al2_keras
 
 
-def build(al2: bool, jit_compile) -> keras.Model:
+def build(al2: bool, jit_compile):
+    import keras
+
+    import al2_keras
+
     keras.utils.set_random_seed(0)
     model = al2_keras.small_net(al2=al2)
     model.compile(
@@ -44,13 +48,19 @@ def main():
     parser.add_argument("--blocks", type=int, default=15)
     parser.add_argument("--steps", type=int, default=40, help="steps per block")
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
+    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"], default=None,
+                        help="Keras backend (default: KERAS_BACKEND, else tensorflow)")
     args = parser.parse_args()
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    import keras
+
     jit = {"auto": "auto", "on": True, "off": False}[args.jit]
 
     rng = np.random.default_rng(0)
     batches = [
-        (tf.constant(rng.random((64, 28, 28, 1), dtype=np.float32)),
-         tf.constant(rng.integers(0, 10, 64)))
+        (keras.ops.convert_to_tensor(rng.random((64, 28, 28, 1), dtype=np.float32)),
+         keras.ops.convert_to_tensor(rng.integers(0, 10, 64)))
         for _ in range(8)
     ]
     models = {"bare": build(False, jit), "al2": build(True, jit)}
@@ -66,7 +76,7 @@ def main():
     bare = statistics.median(times["bare"])
     al2 = statistics.median(times["al2"])
     ratios = [a / b for a, b in zip(times["al2"], times["bare"])]
-    print(f"small CNN, batch 64, 28x28x1, jit_compile={args.jit}, "
+    print(f"small CNN, backend {keras.backend.backend()}, batch 64, 28x28x1, jit_compile={args.jit}, "
           f"{args.blocks} interleaved blocks of {args.steps} steps")
     print("| model | median step (ms) | min step (ms) |")
     print("|---|---|---|")

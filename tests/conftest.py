@@ -1,18 +1,30 @@
-"""Test set-up: two logical CPU devices (for MirroredStrategy) and seeds."""
+"""Test set-up: the Keras backend, two logical CPU devices (for MirroredStrategy) and seeds.
+
+The suite runs under `KERAS_BACKEND=tensorflow` (the default). The backend
+suite (`tests/test_backends.py`) reruns the backend-agnostic test files under
+JAX and PyTorch with `AL2_TEST_BLOCK_TENSORFLOW=1`, which makes `import
+tensorflow` fail as if TensorFlow were not installed.
+"""
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if os.environ.get("AL2_TEST_BLOCK_TENSORFLOW") == "1":
+    sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-_cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(
-    _cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-)
+BACKEND = keras.backend.backend()
 
+if BACKEND == "tensorflow":
+    import tensorflow as tf
+
+    _cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        _cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
 
 @pytest.fixture(autouse=True)
 def _seed_and_policy():
@@ -29,4 +41,6 @@ def two_cpu_strategy():
     one's collective instance keys, and its all-reduces then fail with a
     shape mismatch.
     """
+    import tensorflow as tf
+
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -1,9 +1,41 @@
+"""The AL2 layer; backend-agnostic, so `tests/test_backends.py` reruns it under JAX and PyTorch."""
+
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras.src import testing
 
 from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule, find_al2_layers
+
+BACKEND = keras.backend.backend()
+tensorflow_only = pytest.mark.skipif(
+    BACKEND != "tensorflow", reason="uses TensorFlow itself (tf.GradientTape, tf.distribute)"
+)
+
+
+class AL2LayerTest(testing.TestCase):
+    """Keras's own layer checks, as Keras runs them on ActivityRegularization.
+
+    `run_layer_test` checks the config and serialization round trips, the
+    output shape and masking, the numbers of weights and losses, a training
+    step through `fit`, and the layer under a `mixed_float16` policy.
+    """
+
+    def test_keras_layer_checks(self):
+        self.run_layer_test(
+            AL2,
+            {"weight": 0.3, "metric_name": "lr"},
+            input_shape=(2, 3),
+            input_dtype="float32",
+            call_kwargs={"training": True},
+            expected_output_shape=(2, 3),
+            expected_num_trainable_weights=0,
+            expected_num_non_trainable_weights=3,  # weight, L_r sum and count
+            expected_num_seed_generators=0,
+            expected_num_losses=1,
+            supports_masking=True,
+            assert_built_after_instantiation=True,
+        )
 
 
 def _tiny_model(weight=0.1, jit_compile=False):
@@ -46,7 +78,10 @@ def test_no_penalty_in_inference():
     assert layer.losses == []
 
 
+@tensorflow_only
 def test_penalty_gradient_is_two_weight_x_over_size():
+    import tensorflow as tf
+
     layer = AL2(weight=0.25)
     x = tf.constant(np.random.default_rng(2).normal(size=(4, 7)), tf.float32)
     with tf.GradientTape() as tape:
@@ -57,12 +92,35 @@ def test_penalty_gradient_is_two_weight_x_over_size():
     np.testing.assert_allclose(gradient, 2 * 0.25 * x.numpy() / x.numpy().size, rtol=1e-6)
 
 
-def test_weight_is_one_non_trainable_float32_variable():
+def test_weight_and_l_r_state_are_non_trainable_float32_variables():
     layer = AL2(weight=0.5)
     assert layer.trainable_weights == []
-    assert len(layer.non_trainable_weights) == 1
-    assert layer.weight.dtype == "float32"
-    assert isinstance(layer.weight.value, tf.Variable)
+    assert [v.name for v in layer.non_trainable_weights] == [
+        "weight", "activation_loss_sum", "activation_loss_count"]
+    assert all(v.dtype == "float32" for v in layer.non_trainable_weights)
+
+
+def test_only_the_weight_is_saved():
+    layer = AL2(weight=0.5)
+    layer(np.ones((2, 3), "float32"))
+    store = {}
+    layer.save_own_variables(store)
+    assert list(store) == ["0"]
+    clone = AL2()
+    clone.load_own_variables(store)
+    assert float(keras.ops.convert_to_numpy(clone.weight)) == 0.5
+    assert float(keras.ops.convert_to_numpy(clone.activation_loss_count)) == 0.0
+
+
+def test_activation_loss_metric_is_sample_weighted_mean_and_resets():
+    layer = AL2()
+    a = np.full((3, 2), 2.0, "float32")  # mean square 4
+    b = np.full((1, 2), 4.0, "float32")  # mean square 16
+    layer(a)
+    layer(b)
+    np.testing.assert_allclose(float(layer.activation_loss_tracker.result()), (3 * 4 + 16) / 4)
+    layer.activation_loss_tracker.reset_state()
+    assert float(layer.activation_loss_tracker.result()) == 0.0
 
 
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "heavy"])
@@ -79,7 +137,7 @@ def test_config_round_trip_keeps_current_weight():
     clone = AL2.from_config(layer.get_config())
     assert clone.name == "regularizer"
     assert clone.metric_name == "lr_top"
-    assert float(clone.weight.numpy()) == 2.5
+    assert float(keras.ops.convert_to_numpy(clone.weight)) == 2.5
 
 
 def test_compute_output_shape_is_input_shape():
@@ -106,8 +164,32 @@ def test_fit_loss_is_cross_entropy_plus_weighted_activation_loss():
     )
 
 
+def _fit_with_growing_weight(jit_compile, callbacks=()):
+    model = _tiny_model(jit_compile=jit_compile)
+    x, y = _data()
+    schedule = ProgressiveSchedule(start=0.5, growth=3.0, threshold=100.0)
+    history = model.fit(
+        x, y, batch_size=10, epochs=3, verbose=0,
+        callbacks=[AL2Scheduler(schedule), *callbacks],
+    ).history
+    return history, schedule
+
+
 @pytest.mark.parametrize("jit_compile", [False, True])
-def test_new_weight_takes_effect_next_epoch_without_retracing(jit_compile, monkeypatch):
+def test_new_weight_takes_effect_next_epoch(jit_compile):
+    history, schedule = _fit_with_growing_weight(jit_compile)
+    assert history["al2_weight"] == [schedule(epoch) for epoch in range(3)]
+    for epoch in range(3):
+        used = (history["loss"][epoch] - history["cross_entropy"][epoch]) / (
+            history["activation_loss"][epoch]
+        )
+        np.testing.assert_allclose(used, schedule(epoch), rtol=1e-3)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_new_weight_needs_no_retracing(jit_compile, monkeypatch):
+    if BACKEND == "torch" or (BACKEND == "jax" and not jit_compile):
+        pytest.skip("this trainer runs eagerly: nothing is traced")
     traces = []
     original_call = AL2.call
 
@@ -116,22 +198,11 @@ def test_new_weight_takes_effect_next_epoch_without_retracing(jit_compile, monke
         return original_call(self, inputs, training=training)
 
     monkeypatch.setattr(AL2, "call", counting_call)
-    model = _tiny_model(jit_compile=jit_compile)
-    x, y = _data()
-    schedule = ProgressiveSchedule(start=0.5, growth=3.0, threshold=100.0)
     traces_after_first_epoch = []
     record = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: epoch == 0 and traces_after_first_epoch.append(len(traces))
     )
-    history = model.fit(
-        x, y, batch_size=10, epochs=3, verbose=0,
-        callbacks=[AL2Scheduler(schedule), record],
-    ).history
-    for epoch in range(3):
-        used = (history["loss"][epoch] - history["cross_entropy"][epoch]) / (
-            history["activation_loss"][epoch]
-        )
-        np.testing.assert_allclose(used, schedule(epoch), rtol=1e-3)
+    _fit_with_growing_weight(jit_compile, callbacks=[record])
     assert traces_after_first_epoch[0] >= 1
     assert len(traces) == traces_after_first_epoch[0]
 
@@ -153,7 +224,7 @@ def test_keras_file_round_trip_keeps_weight_and_predictions(tmp_path):
     restored = keras.saving.load_model(path)
     layer = restored.get_layer("al2")
     assert isinstance(layer, AL2)
-    assert float(layer.weight.numpy()) == pytest.approx(1.3)
+    assert float(keras.ops.convert_to_numpy(layer.weight)) == pytest.approx(1.3)
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
@@ -162,8 +233,8 @@ def test_mixed_float16_keeps_penalty_in_float32():
     layer = AL2(weight=1.0)
     x = np.full((2, 4), 300.0, "float32")  # 300**2 * 1 overflows no float32
     outputs = layer(x, training=True)
-    assert outputs.dtype == "float16"
-    assert layer.losses[0].dtype == "float32"
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert keras.backend.standardize_dtype(layer.losses[0].dtype) == "float32"
     np.testing.assert_allclose(float(layer.losses[0]), 90000.0, rtol=1e-3)
 
 
@@ -186,6 +257,8 @@ def test_find_al2_layers_reaches_nested_models():
 
 
 def _mirrored_history(strategy):
+    import tensorflow as tf
+
     with strategy.scope():
         keras.utils.set_random_seed(7)
         model = _tiny_model()
@@ -196,8 +269,11 @@ def _mirrored_history(strategy):
     ).history
 
 
+@tensorflow_only
 def test_mirrored_strategy_matches_one_device(two_cpu_strategy):
     """Two logical CPUs and one device give the same per-epoch logs (rtol 1e-5)."""
+    import tensorflow as tf
+
     single = _mirrored_history(tf.distribute.OneDeviceStrategy("/cpu:0"))
     mirrored_strategy = two_cpu_strategy
     assert mirrored_strategy.num_replicas_in_sync == 2

@@ -22,3 +22,12 @@ def test_readme_test_command_is_the_one_ci_runs():
     ci = (README.parent / ".ci" / "run").read_text()
     command = re.search(r"Run the tests:\n\n```bash\n(.*?)\n```", README.read_text(), re.S).group(1)
     assert command in ci
+
+
+def test_readme_insert_al2_snippet_runs_and_splits_at_the_named_layer():
+    block = next(b for b in _python_blocks() if "insert_al2" in b)
+    namespace = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    model, trunk, head = namespace["model"], namespace["trunk"], namespace["head"]
+    assert model.get_layer("global_average_pooling2d_al2") in head.layers
+    assert trunk.output_shape == (None, 1280)

@@ -18,10 +18,12 @@ import dataclasses
 from typing import Optional, Union
 
 import numpy as np
-import tensorflow as tf
 
+from al2_keras.optional import require
 from al2_keras.similarity import covariance as moments_lib
 from al2_keras.similarity.covariance import Moments
+
+tf = require("tensorflow", "al2_keras.similarity")
 
 SVCCA_MEAN_THRESHOLD = 0.98
 

@@ -1,9 +1,11 @@
 """Linear centred kernel alignment (Kornblith et al., 2019)."""
 
-import tensorflow as tf
 
+from al2_keras.optional import require
 from al2_keras.similarity import covariance as moments_lib
 from al2_keras.similarity.covariance import Moments
+
+tf = require("tensorflow", "al2_keras.similarity")
 
 
 def _frobenius_squared(matrix):

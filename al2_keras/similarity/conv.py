@@ -1,6 +1,8 @@
 """Convolutional activations as (neurons, datapoints) matrices."""
 
-import tensorflow as tf
+from al2_keras.optional import require
+
+tf = require("tensorflow", "al2_keras.similarity")
 
 
 def conv_to_neurons(activations, spatial_mean: bool = False) -> tf.Tensor:

@@ -4,7 +4,10 @@ import dataclasses
 from typing import Optional
 
 import numpy as np
-import tensorflow as tf
+
+from al2_keras.optional import require
+
+tf = require("tensorflow", "al2_keras.similarity")
 
 
 @dataclasses.dataclass

@@ -1,0 +1,37 @@
+"""Optional dependencies: the core imports without them, the rest says what to install."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+import al2_keras
+from al2_keras.optional import require
+
+
+def test_require_returns_the_module():
+    assert require("json", "a test") is sys.modules["json"]
+
+
+def test_missing_module_error_names_the_feature_and_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"al2_keras\.data needs tensorflow.*pip install \"al2_keras\[cpu\]\""):
+        require("tensorflow", "al2_keras.data")
+
+
+def test_core_import_loads_no_tensorflow():
+    code = "import sys, al2_keras; al2_keras.AL2(); al2_keras.small_net(); print('tensorflow' in sys.modules)"
+    # Keras's TensorFlow backend imports TensorFlow itself: check on another.
+    backend = "jax" if keras.backend.backend() == "tensorflow" else keras.backend.backend()
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_tensorflow_parts_are_listed_but_load_lazily():
+    assert {"data", "similarity", "cca", "CovarianceAccumulator"} <= set(dir(al2_keras))
+    with pytest.raises(AttributeError, match="no attribute 'not_a_part'"):
+        al2_keras.not_a_part  # noqa: B018
