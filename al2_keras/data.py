@@ -356,6 +356,7 @@ def make_dataset(
     shuffle: bool = False,
     seed: Optional[int] = None,
     strategy: Optional[tf.distribute.Strategy] = None,
+    first_epoch: Optional[int] = None,
 ):
     """A batched, prefetched `tf.data.Dataset` of (image, label) pairs.
 
@@ -365,6 +366,14 @@ def make_dataset(
         batch_size: Batch size; under a strategy, the global batch.
         shuffle: Whether to reshuffle all samples each epoch.
         seed: Shuffle seed.
+        first_epoch: With `shuffle` and a `seed`, return instead an endless
+            stream of epochs `first_epoch, first_epoch + 1, ...`, each a
+            permutation of the samples in `steps_per_epoch(len(images),
+            batch_size)` batches (pass that to `fit(steps_per_epoch=...)`).
+            Epoch e's order depends only on the seed and e, so a run resumed
+            at epoch k from a stream built with `first_epoch=k` sees exactly
+            the batches of an uninterrupted run (a plain reshuffling dataset
+            restarts its sequence in a new process).
         strategy: If a multi-worker strategy, the dataset is distributed
             with `distribute_datasets_from_function` so that every worker
             draws the same seeded order and each step's global batch is the
@@ -380,7 +389,16 @@ def make_dataset(
         )
     labels = np.asarray(labels)
 
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+    endless = shuffle and first_epoch is not None
+    if endless and (seed is None or first_epoch < 0):
+        raise ValueError("An epoch stream needs a `seed` and `first_epoch` >= 0. "
+                         f"Received: seed={seed!r}, first_epoch={first_epoch!r}")
+
     def global_batches():
+        if endless:
+            return _epoch_stream(images, labels, batch_size, seed, first_epoch)
         dataset = tf.data.Dataset.from_tensor_slices((images, labels))
         if shuffle:
             dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
@@ -406,13 +424,39 @@ def make_dataset(
 
             return tf.data.Dataset.range(local_replicas).map(take)
 
-        steps = -(-len(images) // batch_size)
-        # Known cardinality: fit then treats it like the plain dataset.
-        return (global_batches().flat_map(replica_slices)
-                .apply(tf.data.experimental.assert_cardinality(steps * local_replicas))
-                .prefetch(tf.data.AUTOTUNE))
+        batches = global_batches().flat_map(replica_slices)
+        if not endless:
+            # Known cardinality: fit then treats it like the plain dataset.
+            steps = steps_per_epoch(len(images), batch_size)
+            batches = batches.apply(tf.data.experimental.assert_cardinality(steps * local_replicas))
+        return batches.prefetch(tf.data.AUTOTUNE)
 
     return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+def steps_per_epoch(num_samples: int, batch_size: int) -> int:
+    """Batches in one epoch of `num_samples` (the last one may be short)."""
+    return -(-num_samples // batch_size)
+
+
+def _epoch_stream(images, labels, batch_size, seed, first_epoch) -> tf.data.Dataset:
+    """Endless batches, epoch after epoch, starting at `first_epoch`.
+
+    The order is that of a seeded, reshuffling `tf.data` shuffle iterated
+    once per epoch (what `fit` does with a plain dataset), so uninterrupted
+    runs train on the same batches as before; it is drawn on sample indices,
+    and a stream resumed at epoch k skips k epochs of indices (cheap) instead
+    of replaying epoch 0's order.
+    """
+    count = len(images)
+    order = (tf.data.Dataset.range(count)
+             .shuffle(count, seed=seed, reshuffle_each_iteration=True)
+             .batch(batch_size)
+             .repeat()
+             .skip(first_epoch * steps_per_epoch(count, batch_size)))
+    images, labels = tf.constant(images), tf.constant(labels)
+    return order.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)),
+                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def shrink(images: np.ndarray, labels: np.ndarray, percent: float, seed: int = 0) -> tuple:
@@ -455,7 +499,8 @@ def add_rotations(images: np.ndarray, labels: np.ndarray, seed: int = 0) -> tupl
     return np.concatenate([images, rotated]), np.concatenate([labels, labels])
 
 
-def mixup(dataset: tf.data.Dataset, alpha: float, num_classes: int, seed: Optional[int] = None) -> tf.data.Dataset:
+def mixup(dataset: tf.data.Dataset, alpha: float, num_classes: int, seed: Optional[int] = None,
+          first_batch: int = 0) -> tf.data.Dataset:
     """Mixup (Zhang et al. 2018) on a batched dataset of (images, integer labels).
 
     Each batch is mixed with a shuffled copy of itself with one weight
@@ -463,34 +508,31 @@ def mixup(dataset: tf.data.Dataset, alpha: float, num_classes: int, seed: Option
     become `lam * onehot(y) + (1 - lam) * onehot(y_perm)`, so categorical
     cross-entropy on them equals the reference's mixed loss
     `lam * CE(y) + (1 - lam) * CE(y_perm)`. Compile with
-    `"categorical_crossentropy"`.
+    `"categorical_crossentropy"`. With a `seed`, batch i's draws depend only
+    on `(seed, first_batch + i)`, so a stream resumed at batch k
+    (`first_batch=k`) mixes exactly as an uninterrupted one.
 
     Args:
         dataset: Batched `(images, labels)` dataset.
         alpha: Beta parameter, > 0.
         num_classes: Number of classes.
-        seed: Seed of the mixing.
+        seed: Seed of the mixing; None for a non-deterministic one.
+        first_batch: Index of the dataset's first batch in the whole run.
     """
     if not alpha > 0:
         raise ValueError(f"`alpha` must be > 0. Received: alpha={alpha}")
     if seed is None:
-        generator = tf.random.Generator.from_non_deterministic_state()
-    else:
-        generator = tf.random.Generator.from_seed(seed)
+        seed = int(np.random.default_rng().integers(2**31))
 
-    def mix(images, labels):
-        first = _gamma(generator, alpha)
-        second = _gamma(generator, alpha)
+    def mix(index, batch):
+        images, labels = batch
+        key = tf.stack([tf.constant(seed, tf.int64), index])
+        first, second = tf.unstack(tf.random.stateless_gamma([2], seed=key, alpha=alpha))
         lam = first / (first + second)
-        order = tf.argsort(generator.uniform([tf.shape(images)[0]]))
+        order = tf.argsort(tf.random.stateless_uniform([tf.shape(images)[0]], seed=key + 1))
         onehot = tf.one_hot(labels, num_classes)
         mixed = lam * tf.cast(images, tf.float32) + (1.0 - lam) * tf.gather(tf.cast(images, tf.float32), order)
         return mixed, lam * onehot + (1.0 - lam) * tf.gather(onehot, order)
 
-    return dataset.map(mix, num_parallel_calls=tf.data.AUTOTUNE)
-
-
-def _gamma(generator: tf.random.Generator, alpha: float) -> tf.Tensor:
-    """One Gamma(alpha, 1) draw from `generator` (for Beta sampling)."""
-    seed = generator.make_seeds(1)[:, 0]
-    return tf.random.stateless_gamma([], seed=seed, alpha=alpha)
+    return tf.data.Dataset.zip(tf.data.Dataset.counter(first_batch), dataset).map(
+        mix, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -8,9 +8,13 @@ written by the chief only, a backup every worker can resume from).
 import argparse
 import json
 import os
+import shutil
 import tempfile
+import warnings
 
+import h5py
 import keras
+import numpy as np
 
 from al2_keras.optional import require
 
@@ -112,27 +116,128 @@ def save_model(model: keras.Model, path: str) -> None:
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
-    """`keras.callbacks.BackupAndRestore` for multi-worker training too.
+    """`keras.callbacks.BackupAndRestore` with atomic backups, for multi-worker training too.
 
-    Keras's callback has every worker write the same backup files. Here the
-    chief writes the backup and the other workers save to a scratch directory
-    that they delete; every worker restores from the chief's backup (which
-    must therefore be on storage all workers share, as TensorFlow requires).
-    A restarted cluster resumes at the epoch after the last backup, so
-    `AL2Scheduler` continues the schedule from there. Same arguments as the
-    Keras callback.
+    After each epoch the chief writes the model's weights and optimizer state,
+    the random-number state of its layers (Dropout's seed generators, which
+    `save_weights` leaves out) and the epoch into a new directory
+    `<backup_dir>/epoch_<k>`, built under a temporary name and renamed when
+    complete; the previous epoch's directory is deleted only then. A kill at
+    any moment thus leaves at least one complete backup. On restart the newest
+    backup that reads back completely is restored (a damaged one is reported
+    and skipped); if none does, the error names the directory and the fix.
+    Other workers save to a scratch directory that they delete, and restore
+    from the chief's backup (on storage all workers share, as TensorFlow
+    requires). A restarted run resumes at the epoch after the backup, so
+    `AL2Scheduler` continues the schedule from there. Arguments as the Keras
+    callback's; only `save_freq="epoch"` is supported.
     """
 
-    def _save_model(self):
-        if is_chief():
-            super()._save_model()
+    def __init__(self, backup_dir: str, save_freq="epoch", delete_checkpoint: bool = True):
+        if save_freq != "epoch":
+            raise ValueError(
+                "al2_keras's BackupAndRestore backs up whole epochs only. "
+                f"Received: save_freq={save_freq!r}"
+            )
+        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
+
+    def restore_epoch(self) -> int:
+        """The epoch a run restarted now resumes at (0 without a usable backup)."""
+        backup = self._newest_backup()
+        return backup[0] if backup else 0
+
+    def _epoch_dirs(self) -> list:
+        """`(epoch, directory)` of the finished backups, newest first."""
+        if not os.path.isdir(self.backup_dir):
+            return []
+        found = []
+        for name in os.listdir(self.backup_dir):
+            if name.startswith("epoch_") and name[6:].isdigit():
+                found.append((int(name[6:]), os.path.join(self.backup_dir, name)))
+        return sorted(found, reverse=True)
+
+    def _newest_backup(self):
+        """The newest `(epoch, directory)` whose files all read back, or None."""
+        damaged = []
+        for epoch, directory in self._epoch_dirs():
+            try:
+                _check_backup(directory, epoch)
+            except (OSError, ValueError) as error:
+                damaged.append(f"{directory} ({error})")
+                continue
+            for entry in damaged:
+                warnings.warn(f"Skipped a damaged backup: {entry}; resuming from {directory}.")
+            return epoch, directory
+        if damaged:
+            raise ValueError(
+                f"Every backup in {self.backup_dir} is damaged: {'; '.join(damaged)}. "
+                f"Delete {self.backup_dir} to restart this training from its first epoch."
+            )
+        return None
+
+    def on_train_begin(self, logs=None):
+        backup = self._newest_backup()
+        if backup is None:
             return
-        with _worker_scratch() as scratch:
-            self.model.save_weights(os.path.join(scratch, "latest.weights.h5"))
+        epoch, directory = backup
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(os.path.join(directory, "model.weights.h5"))
+        with np.load(os.path.join(directory, "random_state.npz")) as state:
+            for index, variable in enumerate(_random_state(self.model)):
+                variable.assign(state[str(index)])
+        self._current_epoch = epoch
+        # What Keras's own callback sets: fit starts at this epoch.
+        self.model._initial_epoch = epoch
+
+    def _save_model(self):
+        if not is_chief():
+            with _worker_scratch() as scratch:
+                self.model.save_weights(os.path.join(scratch, "latest.weights.h5"))
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        epoch = self._current_epoch
+        final = os.path.join(self.backup_dir, f"epoch_{epoch}")
+        partial = tempfile.mkdtemp(prefix=f".epoch_{epoch}.", dir=self.backup_dir)
+        self.model.save_weights(os.path.join(partial, "model.weights.h5"))
+        np.savez(os.path.join(partial, "random_state.npz"),
+                 **{str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(_random_state(self.model))})
+        with open(os.path.join(partial, "epoch.json"), "w") as f:
+            json.dump({"epoch": epoch}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        if os.path.exists(final):  # the same epoch redone after a restart
+            shutil.rmtree(final)
+        os.replace(partial, final)
+        for older, directory in self._epoch_dirs():
+            if older < epoch:
+                shutil.rmtree(directory, ignore_errors=True)
 
     def on_train_end(self, logs=None):
         if is_chief():
             super().on_train_end(logs)
+
+
+def _random_state(model: keras.Model) -> list:
+    """The model's variables that are not weights: its layers' random-number state."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _check_backup(directory: str, epoch: int) -> None:
+    """Raises OSError or ValueError unless every file of a backup reads back."""
+    with open(os.path.join(directory, "epoch.json")) as f:
+        try:
+            recorded = json.load(f)["epoch"]
+        except (json.JSONDecodeError, KeyError) as error:
+            raise ValueError(f"epoch.json unreadable: {error}") from None
+    if recorded != epoch:
+        raise ValueError(f"epoch.json says epoch {recorded}")
+    with np.load(os.path.join(directory, "random_state.npz")) as state:
+        for key in state.files:
+            state[key]
+    with h5py.File(os.path.join(directory, "model.weights.h5"), "r") as weights:
+        weights.visititems(lambda name, item: item[()] if isinstance(item, h5py.Dataset) else None)
 
 
 def add_strategy_argument(parser: argparse.ArgumentParser) -> None:

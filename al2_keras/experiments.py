@@ -3,13 +3,14 @@
 import dataclasses
 import json
 import os
+import warnings
 from typing import Callable, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
 
+from al2_keras import atomic, distribute, models
 from al2_keras import data as data_lib
-from al2_keras import distribute, models
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.layers import ACTIVATION_LOSS_NAME
 from al2_keras.optional import require
@@ -243,24 +244,31 @@ def train_variant(
     all_callbacks = list(callbacks)
     if al2:
         all_callbacks.insert(0, AL2Scheduler(protocol.schedule))
+    first_epoch = 0
     if backup_dir:
         # Last, so that an epoch is backed up only after every other
         # callback (saves, journals) has finished with it. The weights and
         # epoch are restored in on_train_begin, before any epoch starts.
-        all_callbacks.append(distribute.BackupAndRestore(backup_dir))
+        backup = distribute.BackupAndRestore(backup_dir)
+        first_epoch = backup.restore_epoch()
+        all_callbacks.append(backup)
+    # An endless stream of epochs whose orders depend on (seed, epoch) only:
+    # a run resumed at epoch k trains on the batches of an uninterrupted run.
     train = data_lib.make_dataset(
         prepared.x_train, prepared.noisy.labels, protocol.batch_size,
-        shuffle=True, seed=protocol.seed, strategy=strategy,
+        shuffle=True, seed=protocol.seed, strategy=strategy, first_epoch=first_epoch,
     )
+    steps = data_lib.steps_per_epoch(len(prepared.x_train), protocol.batch_size)
     test = data_lib.make_dataset(prepared.x_test, prepared.y_test, 1024)
     if protocol.mixup_alpha is not None:
         if not isinstance(train, tf.data.Dataset):
             raise ValueError("mixup is not available under a multi-worker strategy; "
                              "use one machine (default or mirrored strategy).")
-        train = data_lib.mixup(train, protocol.mixup_alpha, prepared.num_classes, seed=protocol.seed)
+        train = data_lib.mixup(train, protocol.mixup_alpha, prepared.num_classes, seed=protocol.seed,
+                               first_batch=first_epoch * steps)
         test = test.map(lambda x, y: (x, tf.one_hot(y, prepared.num_classes)))
     history = model.fit(
-        train, validation_data=test, epochs=protocol.epochs,
+        train, validation_data=test, epochs=protocol.epochs, steps_per_epoch=steps,
         callbacks=all_callbacks, verbose=verbose, shuffle=False,
     )
     return model, history.history
@@ -333,25 +341,35 @@ class EpochJournal(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if distribute.is_chief():
             record = {"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}}
-            with open(self.path, "a") as f:
-                f.write(json.dumps(record) + "\n")
+            atomic.append_line(self.path, json.dumps(record))
 
 
 def read_journal(path: str) -> dict:
     """The history (`key -> per-epoch list`) of an `EpochJournal` file.
 
     An epoch written twice (redone after an interruption) counts once, with
-    its last record.
+    its last record. A line cut by a kill is skipped (with a warning) when
+    a later record holds its epoch; otherwise the error names the file.
     """
-    records = {}
-    with open(path) as f:
-        for line in f:
-            if line.strip():
+    records, damaged = {}, []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
                 record = json.loads(line)
-                records[record.pop("epoch")] = record
+            except json.JSONDecodeError:
+                damaged.append(number)
+                continue
+            records[record.pop("epoch")] = record
     epochs = sorted(records)
     if epochs != list(range(len(epochs))):
-        raise ValueError(f"{path} lacks epochs: it holds {epochs}.")
+        raise ValueError(
+            f"The epoch journal {path} lacks epochs: it holds {epochs}"
+            + (f" and damaged lines {damaged}" if damaged else "")
+            + ". Delete the run's state directory to train this variant again.")
+    if damaged:
+        warnings.warn(f"Skipped damaged lines {damaged} of {path}; every epoch has a whole record.")
     keys = sorted({k for r in records.values() for k in r})
     return {k: [records[e].get(k) for e in epochs] for k in keys}
 
@@ -405,8 +423,7 @@ def run_label_randomization(
             finished = os.path.join(state_dir, f"{name}.json") if state_dir else None
             if finished and os.path.exists(finished):
                 print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)
-                with open(finished) as f:
-                    results[name] = json.load(f)
+                results[name] = atomic.read_json(finished, "finished-variant file")
                 continue
             print(f"\n=== {name} ===", flush=True)
             callbacks = [TrainingSetAccuracy(prepared)]
@@ -427,8 +444,7 @@ def run_label_randomization(
                 history["al2_weight"] = [0.0] * len(history["loss"])
             results[name] = {"baseline": baseline, "al2": al2, "history": history}
             if finished and distribute.is_chief():
-                with open(finished, "w") as f:
-                    json.dump(results[name], f)
+                atomic.write_json(finished, results[name])
     return results
 
 

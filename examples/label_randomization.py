@@ -24,11 +24,11 @@ GPUs or machines, see --strategy and the README's "Scaling out".
 import argparse
 import csv
 import dataclasses
-import json
+import io
 import os
 import shutil
 
-from al2_keras import ProgressiveSchedule, distribute, experiments, paper, reports
+from al2_keras import ProgressiveSchedule, atomic, distribute, experiments, paper, reports
 
 
 def parse_args():
@@ -100,24 +100,24 @@ def write_run(protocol, results, out, table_epochs) -> None:
     """results.json, epochs.csv, table.md, summary.md and curves.png of one seed."""
     settings = {k: v for k, v in vars(protocol).items() if k != "schedule"}
     settings["schedule"] = protocol.schedule.get_config()
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"protocol": settings, "results": results}, f, indent=1)
-    with open(os.path.join(out, "epochs.csv"), "w", newline="") as f:
-        keys = sorted({k for r in results.values() for k in r["history"]})
-        writer = csv.writer(f)
-        writer.writerow(["variant", "baseline", "al2", "epoch", *keys])
-        for name, r in results.items():
-            for i in range(len(r["history"]["loss"])):
-                writer.writerow([name, r["baseline"], r["al2"], i + 1,
-                                 *[r["history"].get(k, [None] * (i + 1))[i] for k in keys]])
+    # results.json last: its presence marks the seed finished (--resume).
+    rows = io.StringIO()
+    keys = sorted({k for r in results.values() for k in r["history"]})
+    writer = csv.writer(rows)
+    writer.writerow(["variant", "baseline", "al2", "epoch", *keys])
+    for name, r in results.items():
+        for i in range(len(r["history"]["loss"])):
+            writer.writerow([name, r["baseline"], r["al2"], i + 1,
+                             *[r["history"].get(k, [None] * (i + 1))[i] for k in keys]])
+    atomic.write_text(os.path.join(out, "epochs.csv"), rows.getvalue())
     table = reports.label_randomization_table(
         results, table_epochs, paper.table1() if protocol.dataset == "mnist" else None)
     summary = reports.summary_table(results)
-    with open(os.path.join(out, "table.md"), "w") as f:
-        f.write(f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
-    with open(os.path.join(out, "summary.md"), "w") as f:
-        f.write(summary + "\n")
+    atomic.write_text(os.path.join(out, "table.md"),
+                      f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
+    atomic.write_text(os.path.join(out, "summary.md"), summary + "\n")
     reports.plot_label_randomization(results, os.path.join(out, "curves.png"))
+    atomic.write_json(os.path.join(out, "results.json"), {"protocol": settings, "results": results}, indent=1)
     print("\n" + table + "\n\n" + summary)
 
 
@@ -126,8 +126,10 @@ def run_seed(args, protocol, out, models_dir, strategy):
     finished = os.path.join(out, "results.json")
     if os.path.exists(finished):  # only reached with --resume
         print(f"\n##### seed {protocol.seed}: finished earlier, loaded from {finished}", flush=True)
-        with open(finished) as f:
-            return json.load(f)["results"]
+        try:
+            return atomic.read_json(finished, "results file")["results"]
+        except ValueError as error:
+            raise SystemExit(f"error: {error}") from None
     state_dir = os.path.join(out, "state")
     epochs = protocol.epochs
     table_epochs = ([int(e) for e in args.table_epochs.split(",")] if args.table_epochs
@@ -160,18 +162,17 @@ def run_seed(args, protocol, out, models_dir, strategy):
 def write_seed_summary(results_by_seed, out) -> None:
     """seeds.json, seeds.csv, seeds.md and seeds.png: every seed's summary, mean and spread."""
     statistics = experiments.seed_statistics(results_by_seed)
-    with open(os.path.join(out, "seeds.json"), "w") as f:
-        json.dump(statistics, f, indent=1)
-    with open(os.path.join(out, "seeds.csv"), "w", newline="") as f:
-        writer = csv.writer(f)
-        quantities = list(next(iter(statistics["variants"].values())))
-        writer.writerow(["seed", "variant", *quantities])
-        for index, seed in enumerate(statistics["seeds"]):
-            for name, spreads in statistics["variants"].items():
-                writer.writerow([seed, name, *[spreads[q]["values"][index] for q in quantities]])
+    atomic.write_json(os.path.join(out, "seeds.json"), statistics, indent=1)
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    quantities = list(next(iter(statistics["variants"].values())))
+    writer.writerow(["seed", "variant", *quantities])
+    for index, seed in enumerate(statistics["seeds"]):
+        for name, spreads in statistics["variants"].items():
+            writer.writerow([seed, name, *[spreads[q]["values"][index] for q in quantities]])
+    atomic.write_text(os.path.join(out, "seeds.csv"), rows.getvalue())
     tables = reports.seed_tables(statistics)
-    with open(os.path.join(out, "seeds.md"), "w") as f:
-        f.write(tables + "\n")
+    atomic.write_text(os.path.join(out, "seeds.md"), tables + "\n")
     reports.plot_seed_curves(results_by_seed, os.path.join(out, "seeds.png"))
     print("\n" + tables)
     print(f"\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}")

@@ -281,3 +281,48 @@ def test_streaming_similarity_across_two_workers_equals_in_memory(tmp_path):
         assert result["count"] == 3000
         for key, value in expected.items():
             np.testing.assert_allclose(result[key], value, rtol=1e-9, err_msg=key)
+
+
+def _backed_up_model(tmp_path, epochs=2):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = al2_keras.small_net(dropout=0.5)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
+    backup = distribute.BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False)
+    model.fit(x, np.arange(16) % 10, epochs=epochs, verbose=0, callbacks=[backup])
+    return model, backup
+
+
+def test_backup_keeps_one_complete_epoch_directory_with_random_state(tmp_path):
+    _, backup = _backed_up_model(tmp_path)
+    assert sorted(os.listdir(tmp_path / "backup")) == ["epoch_2"]
+    assert sorted(os.listdir(tmp_path / "backup" / "epoch_2")) == [
+        "epoch.json", "model.weights.h5", "random_state.npz"]
+    assert backup.restore_epoch() == 2
+
+
+def test_damaged_newest_backup_falls_back_to_the_previous_one(tmp_path):
+    import shutil
+
+    _, backup = _backed_up_model(tmp_path)
+    root = tmp_path / "backup"
+    shutil.copytree(root / "epoch_2", root / "epoch_1")  # as if epoch 2's save were in flight
+    (root / "epoch_1" / "epoch.json").write_text('{"epoch": 1}')
+    weights = root / "epoch_2" / "model.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:5000])  # cut
+    with pytest.warns(UserWarning, match=r"damaged backup: .*epoch_2"):
+        assert backup.restore_epoch() == 1
+
+
+def test_every_backup_damaged_is_an_error_naming_the_directory_and_the_fix(tmp_path):
+    _, backup = _backed_up_model(tmp_path)
+    (tmp_path / "backup" / "epoch_2" / "epoch.json").write_text('{"epo')
+    with pytest.raises(ValueError, match=r"Every backup in .*backup is damaged.*Delete .*backup"):
+        backup.restore_epoch()
+
+
+def test_backup_refuses_batch_frequency():
+    with pytest.raises(ValueError, match="save_freq=100"):
+        distribute.BackupAndRestore("somewhere", save_freq=100)

@@ -112,3 +112,93 @@ def test_seed_statistics_of_one_seed_has_zero_spread_and_mismatched_seeds_are_an
         experiments.seed_statistics({0: _run_results(0.2, 0.6, 0.5, 0.001), 1: partial})
     with pytest.raises(ValueError, match="at least one seed"):
         experiments.seed_statistics({})
+
+
+_RESUME_SCRIPT = '''
+import json, os, signal, sys
+import numpy as np
+import keras
+import tensorflow as tf
+tf.config.experimental.enable_op_determinism()
+from al2_keras import ProgressiveSchedule, data, experiments
+
+state, models, out, kill = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "kill"
+rng = np.random.default_rng(0)
+images = data.ImageData(
+    name="mnist", x_train=rng.integers(0, 256, (200, 28, 28, 1), dtype=np.uint8),
+    y_train=rng.integers(0, 10, 200), x_test=rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8),
+    y_test=rng.integers(0, 10, 40), num_classes=10, source="synthetic")
+protocol = experiments.quick_protocol(
+    train_size=None, epochs=5, batch_size=32, schedule=ProgressiveSchedule(start=0.5, growth=2.0))
+prepared = experiments.prepare_data(protocol, images)
+
+if kill:  # a real SIGKILL in the AL2 run, in the middle of epoch 3 (0-based: 2), after its second step
+    def on_train_batch_end(self, batch, logs=None):
+        with_al2 = float(self.model.get_layer("al2").weight.numpy()) > 0
+        if with_al2 and self.epoch_now == 2 and batch == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_now = epoch
+    experiments.TrainingSetAccuracy.on_train_batch_end = on_train_batch_end
+    experiments.TrainingSetAccuracy.on_epoch_begin = on_epoch_begin
+
+results = experiments.run_label_randomization(
+    protocol, prepared, baselines=["dropout"], models_dir=models, save_epochs=[5],
+    verbose=0, state_dir=state)
+weights = {}
+for name in results:
+    model = keras.saving.load_model(os.path.join(models, name, "epoch_5.keras"))
+    weights.update({f"{name}/{i}": w for i, w in enumerate(model.get_weights())})
+np.savez(out + ".npz", **weights)
+with open(out + ".json", "w") as f:
+    json.dump(results, f)
+'''
+
+
+def _run_resume_script(tmp_path, *args):
+    import subprocess
+    import sys
+
+    script = tmp_path / "resume_run.py"
+    script.write_text(_RESUME_SCRIPT)
+    return subprocess.run([sys.executable, str(script), *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_sigkilled_and_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path):
+    """Dropout (random state), AL2 (schedule), momentum: every number and weight equal."""
+    import json
+    import signal
+
+    killed = _run_resume_script(tmp_path, tmp_path / "state_a", tmp_path / "models_a", tmp_path / "a", "kill")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    journal = experiments.read_journal(str(tmp_path / "state_a" / "dropout_no_al2.epochs.jsonl"))
+    assert len(journal["loss"]) == 5  # the first variant finished before the kill ...
+    assert len(experiments.read_journal(str(tmp_path / "state_a" / "dropout_al2.epochs.jsonl"))["loss"]) == 2
+    resumed = _run_resume_script(tmp_path, tmp_path / "state_a", tmp_path / "models_a", tmp_path / "a", "run")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    fresh = _run_resume_script(tmp_path, tmp_path / "state_b", tmp_path / "models_b", tmp_path / "b", "run")
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
+
+    resumed_results = json.loads((tmp_path / "a.json").read_text())
+    fresh_results = json.loads((tmp_path / "b.json").read_text())
+    assert resumed_results == fresh_results  # every per-epoch number, exactly
+    resumed_weights, fresh_weights = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert sorted(resumed_weights.files) == sorted(fresh_weights.files)
+    for key in fresh_weights.files:
+        np.testing.assert_array_equal(resumed_weights[key], fresh_weights[key], err_msg=key)
+
+
+def test_read_journal_skips_a_line_cut_by_a_kill_when_the_epoch_was_redone(tmp_path):
+    path = tmp_path / "bare_al2.epochs.jsonl"
+    path.write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "lo\n{"epoch": 1, "loss": 0.5}\n')
+    with pytest.warns(UserWarning, match="damaged lines"):
+        history = experiments.read_journal(str(path))
+    assert history == {"loss": [1.0, 0.5]}
+
+
+def test_read_journal_with_a_lost_epoch_names_the_file_and_the_fix(tmp_path):
+    path = tmp_path / "bare_al2.epochs.jsonl"
+    path.write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "lo\n{"epoch": 2, "loss": 0.5}\n')
+    with pytest.raises(ValueError, match=r"bare_al2\.epochs\.jsonl lacks epochs.*damaged lines \[2\].*Delete"):
+        experiments.read_journal(str(path))
