@@ -3,6 +3,7 @@
 import dataclasses
 import gzip
 import os
+import zlib
 from typing import Optional, Sequence
 
 import numpy as np
@@ -98,8 +99,14 @@ def read_idx(path: str) -> np.ndarray:
         The array, with the shape and element type the file declares.
     """
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise ValueError(
+            f"{path} is not a complete gzip file ({error}): it is cut or was not compressed. "
+            "Download it again (or drop the .gz suffix if it is a raw IDX file)."
+        ) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(
             f"{path} is not an IDX file: it does not start with two zero "
@@ -163,6 +170,13 @@ def load_idx_directory(directory: str, name: str = "fashion_mnist") -> ImageData
                 f"({', '.join(_IDX_FILES.values())}, raw or .gz)."
             )
         arrays[key] = read_idx(path)
+        expected_ndim = 3 if key.startswith("x_") else 1
+        if arrays[key].ndim != expected_ndim:
+            raise ValueError(
+                f"{path} holds an array of shape {arrays[key].shape}, but {stem} must hold "
+                f"{'images (N, H, W)' if expected_ndim == 3 else 'labels (N,)'}. Check which "
+                "file is which in the directory."
+            )
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim != 3 or len(images) != len(labels):
@@ -291,6 +305,12 @@ def scale_images(images: np.ndarray, name: str, scaling: str = "reference") -> n
         raise ValueError(
             f"`scaling` must be one of {SCALINGS}. Received: scaling={scaling!r}"
         )
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(
+            "`scale_images` takes uint8 pixels in [0, 255] (as loaded); these are already "
+            f"{images.dtype}, probably scaled once. Received: images.dtype={images.dtype}"
+        )
     x = images.astype(np.float32) / np.float32(255.0)
     if scaling == "reference":
         mean, std = _REFERENCE_STATS[name]
@@ -315,6 +335,13 @@ def corrupt_labels(
             labels.
     """
     labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        as_int = labels.astype(np.int64) if labels.dtype.kind == "f" else None
+        if as_int is None or not np.array_equal(as_int, labels):
+            raise TypeError(
+                "`labels` must be integer class indices. Received: labels of dtype "
+                f"{labels.dtype}" + (" with non-integer values" if as_int is not None else "") + ".")
+        labels = as_int
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(
             f"`fraction` must be in [0, 1]. Received: fraction={fraction}"
@@ -388,7 +415,12 @@ def make_dataset(
             f"{len(labels)}."
         )
     labels = np.asarray(labels)
-
+    if np.issubdtype(np.asarray(images).dtype, np.floating):
+        bad = int(np.size(images) - np.count_nonzero(np.isfinite(images)))
+        if bad:
+            raise ValueError(
+                f"`images` hold {bad} NaN or infinite value(s); training on them gives silently "
+                "wrong numbers (ReLU and pooling hide them). Remove or repair those images.")
     if batch_size < 1:
         raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
     endless = shuffle and first_epoch is not None
@@ -442,18 +474,33 @@ def steps_per_epoch(num_samples: int, batch_size: int) -> int:
 def _epoch_stream(images, labels, batch_size, seed, first_epoch) -> tf.data.Dataset:
     """Endless batches, epoch after epoch, starting at `first_epoch`.
 
-    The order is that of a seeded, reshuffling `tf.data` shuffle iterated
-    once per epoch (what `fit` does with a plain dataset), so uninterrupted
-    runs train on the same batches as before; it is drawn on sample indices,
-    and a stream resumed at epoch k skips k epochs of indices (cheap) instead
-    of replaying epoch 0's order.
+    Epoch k takes the (2k)-th order of a seeded, reshuffling `tf.data`
+    shuffle: the order `fit` (Keras 3.15) trains epoch k on when given the
+    plain shuffled dataset, which opens a new iterator at the end of each
+    epoch and another at the start of the next. Uninterrupted runs thus
+    train on the same batches as before this stream existed (and reproduce
+    earlier results); the orders are drawn on sample indices, and a stream
+    resumed at epoch k skips k epochs of indices instead of replaying epoch
+    0's order.
     """
     count = len(images)
-    order = (tf.data.Dataset.range(count)
-             .shuffle(count, seed=seed, reshuffle_each_iteration=True)
-             .batch(batch_size)
-             .repeat()
-             .skip(first_epoch * steps_per_epoch(count, batch_size)))
+    steps = steps_per_epoch(count, batch_size)
+
+    def orders(_):
+        # Built anew for every iterator of the stream, so the shuffle's
+        # sequence restarts with it: an iterator opened and dropped before
+        # training (Keras does so under a tf.distribute strategy, to build
+        # the model) does not advance it.
+        return (tf.data.Dataset.range(count)
+                .shuffle(count, seed=seed, reshuffle_each_iteration=True)
+                .batch(batch_size)
+                .repeat()
+                .enumerate()
+                .filter(lambda batch, _: (batch // steps) % 2 == 0)
+                .map(lambda _, index: index)
+                .skip(first_epoch * steps))
+
+    order = tf.data.Dataset.from_tensors(0).flat_map(orders)
     images, labels = tf.constant(images), tf.constant(labels)
     return order.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)),
                      num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -174,6 +174,23 @@ def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
     return model
 
 
+class FiniteLoss(keras.callbacks.Callback):
+    """Stops training with an error when an epoch's loss is NaN or infinite.
+
+    Unlike `keras.callbacks.TerminateOnNaN`, which ends the run quietly and
+    leaves the numbers so far, it raises `FloatingPointError` naming the
+    epoch and the usual causes, so no result is written from a diverged run.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            raise FloatingPointError(
+                f"The training loss is {loss} at epoch {epoch + 1}: training diverged. Lower the "
+                "learning rate (--lr), check the inputs for NaN or infinite values, or use a "
+                "smaller AL2 weight.")
+
+
 class EpochPrinter(keras.callbacks.Callback):
     """Prints one line per epoch: test accuracy, L_c, L_r and the AL2 weight."""
 
@@ -241,7 +258,7 @@ def train_variant(
             weight_decay=weight_decay,
         )
         compile_for_protocol(model, protocol)
-    all_callbacks = list(callbacks)
+    all_callbacks = [FiniteLoss(), *callbacks]
     if al2:
         all_callbacks.insert(0, AL2Scheduler(protocol.schedule))
     first_epoch = 0

@@ -46,9 +46,9 @@ def insert_al2(
 
     Example:
 
-    >>> base = keras.applications.MobileNetV2(
+    >>> base = keras.applications.ResNet50(
     ...     input_shape=(32, 32, 3), weights=None, classes=10)
-    >>> model = insert_al2(base, after="global_average_pooling2d")
+    >>> model = insert_al2(base, after="avg_pool")
     """
     layer = _find_layer(model, after)
     if not isinstance(layer.output, keras.KerasTensor):

@@ -178,8 +178,14 @@ class ActivationLoss(keras.metrics.Metric):
         return ops.divide_no_nan(total, count)
 
 
+# The weight is a float32 variable: a larger value would become infinite.
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
 def check_penalty_weight(weight) -> float:
-    """Returns `weight` as a float, or raises if it is not finite and >= 0."""
+    """Returns `weight` as a float, or raises unless it is a finite float32 number >= 0."""
+    if isinstance(weight, bool):
+        raise TypeError(f"The AL2 penalty weight must be a number, not a bool. Received: weight={weight!r}")
     try:
         value = float(weight)
     except (TypeError, ValueError):
@@ -190,6 +196,12 @@ def check_penalty_weight(weight) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(
             "The AL2 penalty weight must be a finite number >= 0. "
+            f"Received: weight={weight!r}"
+        )
+    if value > _FLOAT32_MAX:
+        raise ValueError(
+            "The AL2 penalty weight is stored in float32 and must be at most 3.4e38 (a schedule "
+            "that grows without bound gets there; cap it). "
             f"Received: weight={weight!r}"
         )
     return value

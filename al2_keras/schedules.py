@@ -75,7 +75,7 @@ class ProgressiveSchedule:
             "late_growth", late_growth, 1.0, inclusive=True
         )
         self.time_scale = _check_number("time_scale", time_scale, 0.0, inclusive=False)
-        self._weights = [self.start]
+        self._crossing_cache = None
 
     @classmethod
     def time_compressed(cls, factor: float, **kwargs) -> "ProgressiveSchedule":
@@ -98,12 +98,39 @@ class ProgressiveSchedule:
         """Growth of the step that starts at `weight`."""
         return self.growth if weight < self.threshold else self.late_growth
 
+    # Steps of the early phase computed by the recursion itself; a schedule
+    # that needs more (a growth barely above 1) is computed in closed form.
+    _MAX_RECURSION_STEPS = 100_000
+
+    def _crossing(self):
+        """`(step, weight)` where the recursion first reaches the threshold.
+
+        `(None, None)` if it never does (growth 1 below the threshold).
+        Computed once, by the recursion (as `get_map_weights` does) when the
+        crossing is at most `_MAX_RECURSION_STEPS` steps away.
+        """
+        if self._crossing_cache is None:
+            weight, step = self.start, 0
+            if weight < self.threshold and self.growth == 1.0:
+                self._crossing_cache = (None, None)
+                return self._crossing_cache
+            while weight < self.threshold and step < self._MAX_RECURSION_STEPS:
+                weight, step = weight * self.growth, step + 1
+            if weight < self.threshold:  # closed form for the rest of the way
+                step = math.ceil(math.log(self.threshold / self.start) / math.log(self.growth))
+                weight = self.start * self.growth**step
+            self._crossing_cache = (step, weight)
+        return self._crossing_cache
+
     def _step(self, step: int) -> float:
-        """Weight after `step` steps of the recursion."""
-        weights = self._weights
-        while len(weights) <= step:
-            weights.append(weights[-1] * self._factor(weights[-1]))
-        return weights[step]
+        """Weight after `step` steps of the recursion (O(1) memory)."""
+        crossing, crossed = self._crossing()
+        try:
+            if crossing is None or step <= crossing:
+                return self.start * self.growth**step
+            return crossed * self.late_growth ** (step - crossing)
+        except OverflowError:
+            return math.inf
 
     def __call__(self, epoch: int) -> float:
         epoch = _check_epoch(epoch)
@@ -170,6 +197,11 @@ def get(identifier) -> Callable[[int], float]:
     if identifier is None:
         return ProgressiveSchedule()
     if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(
+                "A dict is taken as a serialized schedule (`keras.saving.serialize_keras_object`"
+                "), with a 'class_name'. For per-epoch weights pass a callable, e.g. "
+                f"`lambda epoch: weights[epoch]`. Received: schedule={identifier!r}")
         return keras.saving.deserialize_keras_object(identifier)
     if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
         return ConstantSchedule(identifier)

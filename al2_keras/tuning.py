@@ -42,8 +42,9 @@ class Range:
     log: bool = False
 
     def __post_init__(self):
-        if not (math.isfinite(self.min_value) and math.isfinite(self.max_value)):
-            raise ValueError(f"Range bounds must be finite. Received: {self}")
+        for bound in (self.min_value, self.max_value):
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+                raise ValueError(f"Range bounds must be finite numbers. Received: {self}")
         if self.min_value > self.max_value:
             raise ValueError(
                 f"Range has min_value > max_value ({self.min_value} > "
@@ -59,6 +60,9 @@ Value = Union[float, Range]
 
 
 def _check_bound(name: str, value: Value, minimum: float, inclusive: bool) -> None:
+    if not isinstance(value, Range):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"`{name}` must be a finite number or a Range. Received: {name}={value!r}")
     low = value.min_value if isinstance(value, Range) else value
     if low < minimum or (not inclusive and low == minimum):
         bound = ">=" if inclusive else ">"
@@ -220,6 +224,34 @@ class AL2HyperModel(keras_tuner.HyperModel):
         return last
 
 
+# Metric names (without "val_") whose larger values are better; losses and
+# errors are minimized; any other name needs an explicit direction.
+_MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall", "f1_score", "fbeta_score")
+_MINIMIZED_SUFFIXES = ("loss", "crossentropy", "error", "entropy")
+
+
+def objective_of(objective) -> keras_tuner.Objective:
+    """A `keras_tuner.Objective` from a metric name, with its direction.
+
+    Accuracy-like names (accuracy, auc, precision, recall, F-scores) are
+    maximized, losses and errors minimized; for any other name pass
+    `keras_tuner.Objective(name, direction)` yourself.
+    """
+    if isinstance(objective, keras_tuner.Objective):
+        return objective
+    if not isinstance(objective, str):
+        raise TypeError(f"`objective` must be a metric name or a keras_tuner.Objective. "
+                        f"Received: objective={objective!r}")
+    metric = objective[4:] if objective.startswith("val_") else objective
+    if metric in _MAXIMIZED or metric.endswith("accuracy"):
+        return keras_tuner.Objective(objective, "max")
+    if metric.endswith(_MINIMIZED_SUFFIXES):
+        return keras_tuner.Objective(objective, "min")
+    raise ValueError(
+        f"Whether to maximize or minimize {objective!r} is not known. Pass "
+        f"keras_tuner.Objective({objective!r}, 'max' or 'min'). Received: objective={objective!r}")
+
+
 def make_tuner(
     name: str,
     hypermodel: AL2HyperModel,
@@ -256,7 +288,13 @@ def make_tuner(
     worker's `search` runs trials. `directory` must be storage all of them
     share.
     """
-    common = dict(objective=keras_tuner.Objective(objective, "max" if "acc" in objective else "min"),
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise ValueError(
+            "`max_trials` must be an integer >= 1 (KerasTuner reads 0 or None as no limit). "
+            f"Received: max_trials={max_trials!r}")
+    if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
+        raise ValueError(f"`max_epochs` must be an integer >= 1. Received: max_epochs={max_epochs!r}")
+    common = dict(objective=objective_of(objective),
                   directory=directory, project_name=project_name, overwrite=overwrite, seed=seed,
                   **kwargs)
     if name == "random":

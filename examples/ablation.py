@@ -17,7 +17,7 @@ import os
 import keras
 
 import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
-from al2_keras import ablation, data, distribute, reports
+from al2_keras import ablation, arguments, data, distribute, reports
 
 DEFAULT_MODELS = [
     "saved_models/reference/small_net_quick_no_al2.keras",
@@ -33,7 +33,7 @@ def parse_args():
     parser.add_argument("--scaling", choices=data.SCALINGS, default="unit",
                         help="input scaling the models were trained with (quick preset: unit)")
     parser.add_argument("--mode", choices=ablation.MODES, default="element")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=arguments.positive_int, default=3)
     parser.add_argument("--output", default="runs/ablation", help="output directory (must not exist)")
     distribute.add_strategy_argument(parser)
     return parser.parse_args()
@@ -44,18 +44,18 @@ def main():
     try:
         strategy = distribute.get_strategy(args.strategy)
     except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     chief = distribute.is_chief()  # only the chief writes
     missing = [path for path in args.models if not os.path.exists(path)]
     if missing:
-        raise SystemExit(f"error: no model file {missing}. Train them first with "
+        arguments.fail(f"no model file {missing}. Train them first with "
                          "`python examples/label_randomization.py --preset quick`, or pass --models.")
     if chief and os.path.exists(args.output):
-        raise SystemExit(f"error: {args.output} exists; choose another --output.")
+        arguments.fail(f"{args.output} exists; choose another --output.")
     try:
         images = data.load(args.dataset, data_dir=args.data_dir)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     x_test = data.scale_images(images.x_test, images.name, args.scaling)
     curves = {}
     for path in args.models:

@@ -28,7 +28,7 @@ import io
 import os
 import shutil
 
-from al2_keras import ProgressiveSchedule, atomic, distribute, experiments, paper, reports
+from al2_keras import ProgressiveSchedule, arguments, atomic, distribute, experiments, paper, reports
 
 
 def parse_args():
@@ -38,29 +38,29 @@ def parse_args():
                         help=f"comma-separated, from {','.join(experiments.BASELINES)}")
     parser.add_argument("--dataset", default=None, help="override the preset's dataset")
     parser.add_argument("--data-dir", default=None, help="directory with the IDX files")
-    parser.add_argument("--corrupt", type=float, default=None, help="fraction of labels corrupted")
-    parser.add_argument("--train-size", type=int, default=None)
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--lr", type=float, default=None, help="SGD learning rate")
-    parser.add_argument("--momentum", type=float, default=None)
-    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--corrupt", type=arguments.fraction, default=None, help="fraction of labels corrupted")
+    parser.add_argument("--train-size", type=arguments.positive_int, default=None)
+    parser.add_argument("--epochs", type=arguments.positive_int, default=None)
+    parser.add_argument("--lr", type=arguments.positive_float, default=None, help="SGD learning rate")
+    parser.add_argument("--momentum", type=arguments.momentum, default=None)
+    parser.add_argument("--batch-size", type=arguments.positive_int, default=None)
     parser.add_argument("--scaling", choices=["unit", "reference"], default=None)
-    parser.add_argument("--time-compression", type=float, default=None,
+    parser.add_argument("--time-compression", type=arguments.positive_float, default=None,
                         help="epochs of the paper's schedule per epoch (quick: 10)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seeds", default=None, metavar="S1,S2,...",
+    parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
+    parser.add_argument("--seeds", type=arguments.int_list, default=None, metavar="S1,S2,...",
                         help="run every variant once per seed (e.g. 0,1,2; replaces --seed) into "
                              "<run>/seed_<s>/, then write the mean and spread over seeds "
                              "(seeds.md, seeds.csv, seeds.json, seeds.png)")
-    parser.add_argument("--shrink", type=float, default=None, metavar="PERCENT",
+    parser.add_argument("--shrink", type=arguments.percent, default=None, metavar="PERCENT",
                         help="keep only this %% of the training set (the reference's percent_shrink_data)")
     parser.add_argument("--rotations", action="store_true",
                         help="append a copy of every training image rotated by 90/180/270 degrees")
-    parser.add_argument("--mixup", type=float, default=None, metavar="ALPHA",
+    parser.add_argument("--mixup", type=arguments.positive_float, default=None, metavar="ALPHA",
                         help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
-    parser.add_argument("--table-epochs", default=None,
+    parser.add_argument("--table-epochs", type=arguments.epoch_list, default=None,
                         help="epochs shown in table.md (default: 5 evenly spaced)")
-    parser.add_argument("--save-epochs", default=None,
+    parser.add_argument("--save-epochs", type=arguments.epoch_list, default=None,
                         help="epochs at which models are saved (default: the last)")
     parser.add_argument("--run", default=None, help="run name (default: preset_dataset)")
     parser.add_argument("--runs-dir", default="runs")
@@ -69,7 +69,7 @@ def parse_args():
                         help="continue an interrupted run of the same --run name: finished "
                              "variants are loaded, the unfinished one resumes from its last epoch")
     distribute.add_strategy_argument(parser)
-    return parser.parse_args()
+    return parser, parser.parse_args()
 
 
 def build_protocol(args) -> experiments.Protocol:
@@ -84,16 +84,6 @@ def build_protocol(args) -> experiments.Protocol:
         overrides["schedule"] = ProgressiveSchedule.time_compressed(args.time_compression)
     preset = experiments.quick_protocol if args.preset == "quick" else experiments.paper_protocol
     return preset(**overrides)
-
-
-def parse_seeds(text: str) -> list:
-    try:
-        seeds = [int(s) for s in text.split(",")]
-    except ValueError:
-        raise SystemExit(f"error: --seeds takes comma-separated integers, e.g. 0,1,2; got {text!r}.") from None
-    if len(set(seeds)) != len(seeds):
-        raise SystemExit(f"error: --seeds repeats a seed: {text!r}.")
-    return seeds
 
 
 def write_run(protocol, results, out, table_epochs) -> None:
@@ -129,16 +119,15 @@ def run_seed(args, protocol, out, models_dir, strategy):
         try:
             return atomic.read_json(finished, "results file")["results"]
         except ValueError as error:
-            raise SystemExit(f"error: {error}") from None
+            arguments.fail(f"{error}")
     state_dir = os.path.join(out, "state")
     epochs = protocol.epochs
-    table_epochs = ([int(e) for e in args.table_epochs.split(",")] if args.table_epochs
-                    else sorted({max(1, round(epochs * k / 5)) for k in range(1, 6)}))
-    save_epochs = [int(e) for e in args.save_epochs.split(",")] if args.save_epochs else [epochs]
+    table_epochs = args.table_epochs or sorted({max(1, round(epochs * k / 5)) for k in range(1, 6)})
+    save_epochs = args.save_epochs or [epochs]
     try:
         prepared = experiments.prepare_data(protocol)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     print(f"{protocol.dataset} from {prepared.source}, seed {protocol.seed}: {len(prepared.x_train)} "
           f"training images, {100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; SGD lr "
           f"{protocol.learning_rate} momentum {protocol.momentum}, batch {protocol.batch_size}, "
@@ -179,28 +168,33 @@ def write_seed_summary(results_by_seed, out) -> None:
 
 
 def main():
-    args = parse_args()
+    parser, args = parse_args()
+    protocol = build_protocol(args)
+    for flag, epochs in (("--save-epochs", args.save_epochs), ("--table-epochs", args.table_epochs)):
+        arguments.check_epochs_within(parser, flag, epochs or [], protocol.epochs)
+    unknown = sorted(set(args.baselines.split(",")) - set(experiments.BASELINES))
+    if unknown:
+        parser.error(f"argument --baselines: unknown {unknown}; choose from {','.join(experiments.BASELINES)}")
     try:
         strategy = distribute.get_strategy(args.strategy)
     except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
-    seeds = parse_seeds(args.seeds) if args.seeds else None
-    protocol = build_protocol(args)
+        arguments.fail(str(error))
+    seeds = args.seeds
     run = args.run or f"{args.preset}_{protocol.dataset}"
     out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
     chief = distribute.is_chief()  # only the chief writes; other workers just train
     if chief and not args.resume:
         for path in (out, models_dir):
             if os.path.exists(path):
-                raise SystemExit(f"error: {path} exists; choose another --run, or --resume "
-                                 "an interrupted run (nothing is overwritten).")
+                arguments.fail(f"{path} exists; choose another --run, or --resume "
+                               "an interrupted run (nothing is overwritten).")
     if seeds is None:
         if chief and args.resume and not os.path.isdir(os.path.join(out, "state")):
-            raise SystemExit(f"error: --resume found no interrupted run in {os.path.join(out, 'state')}.")
+            arguments.fail(f"--resume found no interrupted run in {os.path.join(out, 'state')}.")
         run_seed(args, protocol, out, models_dir, strategy)
         return
     if chief and args.resume and not os.path.isdir(out):
-        raise SystemExit(f"error: --resume found no run in {out}.")
+        arguments.fail(f"--resume found no run in {out}.")
     results_by_seed = {}
     for seed in seeds:
         print(f"\n##### seed {seed} ({seeds.index(seed) + 1} of {len(seeds)})", flush=True)

@@ -14,7 +14,7 @@ import json
 import os
 
 import al2_keras
-from al2_keras import distribute, experiments
+from al2_keras import arguments, distribute, experiments
 
 
 def parse_args():
@@ -23,14 +23,14 @@ def parse_args():
                         help="directory with the Fashion-MNIST IDX files "
                              "(default: /usr/share/datasets/fashion-mnist, "
                              "else TFDS)")
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--train-size", type=int, default=5000)
-    parser.add_argument("--corrupt", type=float, default=0.75,
+    parser.add_argument("--epochs", type=arguments.positive_int, default=40)
+    parser.add_argument("--train-size", type=arguments.positive_int, default=5000)
+    parser.add_argument("--corrupt", type=arguments.fraction, default=0.75,
                         help="fraction of training labels corrupted")
     parser.add_argument("--scaling", choices=al2_keras.data.SCALINGS, default="unit",
                         help="input scaling: unit = x/255 (calibrated), "
                              "reference = (x/255 - 0.5)/0.5")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
     parser.add_argument("--output", default=None,
                         help="write the histories and summary as JSON here")
     distribute.add_strategy_argument(parser)
@@ -42,9 +42,9 @@ def main():
     try:
         strategy = distribute.get_strategy(args.strategy)
     except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     if args.output and os.path.exists(args.output) and distribute.is_chief():
-        raise SystemExit(f"{args.output} exists; choose another --output.")
+        arguments.fail(f"{args.output} exists; choose another --output.")
     protocol = experiments.quick_protocol(
         data_dir=args.data_dir, epochs=args.epochs, train_size=args.train_size,
         corrupt=args.corrupt, scaling=args.scaling, seed=args.seed,
@@ -52,7 +52,7 @@ def main():
     try:
         prepared = experiments.prepare_data(protocol)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     print(f"Fashion-MNIST from {prepared.source}: {len(prepared.x_train)} training "
           f"images, {100 * prepared.noisy.fraction_changed:.1f}% of labels "
           f"corrupted; {len(prepared.x_test)} clean test images.")

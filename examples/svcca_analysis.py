@@ -15,7 +15,7 @@ import csv
 import dataclasses
 import os
 
-from al2_keras import analysis, distribute, experiments, reports
+from al2_keras import analysis, arguments, distribute, experiments, reports
 
 MEASURES = ("cca", "svcca", "pwcca", "cka")
 
@@ -23,14 +23,14 @@ MEASURES = ("cca", "svcca", "pwcca", "cka")
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=None, help="directory with the Fashion-MNIST IDX files")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--snapshots", default="1,5,10,20",
+    parser.add_argument("--epochs", type=arguments.positive_int, default=20)
+    parser.add_argument("--snapshots", type=arguments.epoch_list, default=[1, 5, 10, 20],
                         help="comma-separated epochs at which to compare")
-    parser.add_argument("--probe-images", type=int, default=2000,
+    parser.add_argument("--probe-images", type=arguments.positive_int, default=2000,
                         help="test images the representations are recorded on "
                              "(x16 positions = datapoints)")
-    parser.add_argument("--train-size", type=int, default=5000)
-    parser.add_argument("--keep", type=int, default=20, help="SVCCA directions kept")
+    parser.add_argument("--train-size", type=arguments.positive_int, default=5000)
+    parser.add_argument("--keep", type=arguments.positive_int, default=20, help="SVCCA directions kept")
     parser.add_argument("--output", default="runs/svcca_analysis",
                         help="output directory (must not exist)")
     distribute.add_strategy_argument(parser)
@@ -42,13 +42,13 @@ def main():
     try:
         strategy = distribute.get_strategy(args.strategy)
     except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     chief = distribute.is_chief()  # only the chief writes
     if chief and os.path.exists(args.output):
-        raise SystemExit(f"error: {args.output} exists; choose another --output.")
-    snapshots = sorted({int(e) for e in args.snapshots.split(",") if int(e) <= args.epochs})
+        arguments.fail(f"{args.output} exists; choose another --output.")
+    snapshots = sorted(e for e in args.snapshots if e <= args.epochs)
     if not snapshots:
-        raise SystemExit(f"error: no --snapshots epoch is within --epochs {args.epochs}.")
+        arguments.fail(f"no --snapshots epoch is within --epochs {args.epochs}.")
     base = experiments.quick_protocol(data_dir=args.data_dir, epochs=args.epochs,
                                       train_size=args.train_size, seed=0)
     try:
@@ -56,7 +56,7 @@ def main():
         # seeds differ in initialization and shuffling only.
         prepared = experiments.prepare_data(base)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     probe = prepared.x_test[: args.probe_images]
     rows = []
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):

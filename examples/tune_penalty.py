@@ -19,19 +19,22 @@ import csv
 import json
 import os
 
-from al2_keras import ProgressiveSchedule, data, distribute, reports, tuning
+from al2_keras import ProgressiveSchedule, arguments, data, distribute, reports, tuning
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tuner", choices=["random", "bayesian", "hyperband"], default="random")
-    parser.add_argument("--max-trials", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=40, help="epochs per trial (Hyperband: the maximum)")
+    parser.add_argument("--max-trials", type=arguments.positive_int, default=10)
+    parser.add_argument("--epochs", type=arguments.positive_int, default=40,
+                        help="epochs per trial (Hyperband: the maximum)")
     parser.add_argument("--dataset", default="fashion_mnist", choices=sorted(data.NUM_CLASSES))
     parser.add_argument("--data-dir", default=None, help="directory with the IDX files")
-    parser.add_argument("--corrupt", type=float, default=0.75, help="fraction of training labels corrupted")
-    parser.add_argument("--train-size", type=int, default=None, help="training images (default: all)")
-    parser.add_argument("--validation-size", type=int, default=1000, help="clean validation images")
+    parser.add_argument("--corrupt", type=arguments.fraction, default=0.75,
+                        help="fraction of training labels corrupted")
+    parser.add_argument("--train-size", type=arguments.positive_int, default=None,
+                        help="training images (default: all)")
+    parser.add_argument("--validation-size", type=arguments.positive_int, default=1000, help="clean validation images")
     parser.add_argument("--noisy-validation", action="store_true",
                         help="corrupt the validation labels too (selects for fitting noise; see docs)")
     parser.add_argument("--directory", default="runs/tuning", help="tuner state; a rerun resumes")
@@ -40,7 +43,7 @@ def parse_args():
     parser.add_argument("--quick", action="store_true",
                         help="5,000 training images, 5 trials of 25 epochs around the "
                              "time-compressed schedule (about 10 minutes on 2 CPU cores)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
     parser.add_argument("--reference-runs", action=argparse.BooleanOptionalAction, default=True,
                         help="also train with no AL2 and with the paper's schedule for comparison")
     distribute.add_strategy_argument(parser)
@@ -53,7 +56,7 @@ def main():
         # KerasTuner writes each trial's state from every process that runs
         # it, so a trial cannot span machines; machines share a search as
         # KerasTuner workers instead.
-        raise SystemExit("error: a search does not run under --strategy multi-worker. To use "
+        arguments.fail("a search does not run under --strategy multi-worker. To use "
                          "several machines, run one KerasTuner worker per machine "
                          "(KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT; "
                          "see the README's \"Scaling out\"); --strategy mirrored uses every "
@@ -64,7 +67,7 @@ def main():
     try:
         images = data.load(args.dataset, data_dir=args.data_dir)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"error: {error}") from None
+        arguments.fail(f"{error}")
     split = tuning.noisy_split(images, corrupt=args.corrupt, train_size=args.train_size,
                                validation_size=args.validation_size,
                                noisy_validation=args.noisy_validation, seed=args.seed)

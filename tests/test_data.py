@@ -202,3 +202,58 @@ def test_mixup_is_a_convex_combination_of_the_batch():
     assert np.allclose(lam, lam[0]) or np.any(np.isclose(mixed, 1.0))  # one weight per batch
     with pytest.raises(ValueError, match="alpha"):
         data.mixup(batch, alpha=0.0, num_classes=4)
+
+
+# Bad inputs: a clear error naming the file or parameter, before any work.
+
+def test_gz_file_that_is_not_gzip_names_the_file(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    _write_idx(str(path), np.zeros((2, 3, 3), np.uint8), compress=False)  # raw bytes behind .gz
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz is not a complete gzip file"):
+        data.read_idx(str(path))
+
+
+def test_gz_file_cut_mid_stream_names_the_file(tmp_path):
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    _write_idx(str(path), np.arange(5000, dtype=np.uint8) % 10, compress=True)
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte\.gz is not a complete gzip file.*again"):
+        data.read_idx(str(path))
+
+
+def test_labels_file_holding_images_is_an_error(tmp_path):
+    arrays = _write_dataset(str(tmp_path), compress=False)
+    _write_idx(str(tmp_path / "train-labels-idx1-ubyte"), arrays["train-images-idx3-ubyte"], compress=False)
+    with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte must hold labels"):
+        data.load_idx_directory(str(tmp_path))
+
+
+def test_corrupt_labels_refuses_non_integer_labels():
+    with pytest.raises(TypeError, match="non-integer values"):
+        data.corrupt_labels(np.array([0.5, 1.0, 2.0]), 0.5, 10)
+    noisy = data.corrupt_labels(np.array([0.0, 1.0, 2.0]), 0.0, 10)  # whole numbers are fine
+    np.testing.assert_array_equal(noisy.labels, [0, 1, 2])
+
+
+def test_scale_images_refuses_already_scaled_floats():
+    with pytest.raises(TypeError, match="already float32, probably scaled once"):
+        data.scale_images(np.zeros((2, 4, 4, 1), np.float32), "mnist", "unit")
+
+
+@pytest.mark.parametrize("batch_size", [0, -8])
+def test_make_dataset_refuses_a_batch_size_below_one(batch_size):
+    with pytest.raises(ValueError, match=f"batch_size={batch_size}"):
+        data.make_dataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64), batch_size)
+
+
+def test_epoch_stream_resumed_at_epoch_k_gives_the_uninterrupted_batches():
+    images, labels = np.arange(30, dtype=np.float32)[:, None], np.arange(30)
+    steps = data.steps_per_epoch(30, 8)
+    whole = iter(data.make_dataset(images, labels, 8, shuffle=True, seed=5, first_epoch=0))
+    epochs = [np.concatenate([next(whole)[1].numpy() for _ in range(steps)]) for _ in range(4)]
+    resumed = iter(data.make_dataset(images, labels, 8, shuffle=True, seed=5, first_epoch=2))
+    for epoch in (2, 3):
+        np.testing.assert_array_equal(np.concatenate([next(resumed)[1].numpy() for _ in range(steps)]),
+                                      epochs[epoch])
+    assert all(sorted(order) == list(range(30)) for order in epochs)  # each epoch: every sample once
+    assert not np.array_equal(epochs[0], epochs[1])

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from test_data import _write_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -131,3 +132,48 @@ def test_ablation_example_on_saved_models(tmp_path):
     assert (out / "ablation.png").stat().st_size > 0
     missing = _run("examples/ablation.py", "--models", str(tmp_path / "none.keras"))
     assert missing.returncode != 0 and "label_randomization.py" in missing.stderr
+
+
+# Bad command-line values: one error line naming the flag, exit status 2, before any work.
+_BAD_FLAGS = [
+    ("label_randomization.py", ["--lr", "0"], "--lr"),
+    ("label_randomization.py", ["--lr", "-0.1"], "--lr"),
+    ("label_randomization.py", ["--epochs", "0"], "--epochs"),
+    ("label_randomization.py", ["--epochs", "-3"], "--epochs"),
+    ("label_randomization.py", ["--save-epochs", "10,50"], "--save-epochs: epochs [50] are beyond the run's 40"),
+    ("label_randomization.py", ["--table-epochs", "41"], "--table-epochs: epochs [41] are beyond"),
+    ("label_randomization.py", ["--save-epochs", "0"], "--save-epochs"),
+    ("label_randomization.py", ["--seed", "-1"], "--seed"),
+    ("label_randomization.py", ["--seeds", ""], "--seeds"),
+    ("label_randomization.py", ["--seeds", "0,0"], "--seeds: a value is repeated"),
+    ("label_randomization.py", ["--momentum", "1.5"], "--momentum"),
+    ("label_randomization.py", ["--corrupt", "2"], "--corrupt"),
+    ("label_randomization.py", ["--batch-size", "0"], "--batch-size"),
+    ("label_randomization.py", ["--baselines", "bare,foo"], "--baselines: unknown ['foo']"),
+    ("label_randomization.py", ["--time-compression", "0"], "--time-compression"),
+    ("label_randomization.py", ["--mixup", "-1"], "--mixup"),
+    ("label_randomization.py", ["--shrink", "0"], "--shrink"),
+    ("label_randomization.py", ["--lr", "nan"], "--lr"),
+    ("tune_penalty.py", ["--max-trials", "0"], "--max-trials"),
+    ("tune_penalty.py", ["--epochs", "0"], "--epochs"),
+    ("svcca_analysis.py", ["--keep", "0"], "--keep"),
+    ("svcca_analysis.py", ["--snapshots", "0,5"], "--snapshots"),
+    ("ablation.py", ["--seeds", "0"], "--seeds"),
+    ("quickstart.py", ["--epochs", "0"], "--epochs"),
+    ("quickstart.py", ["--corrupt", "1.5"], "--corrupt"),
+    ("quickstart.py", ["--seed", "-2"], "--seed"),
+]
+
+
+@pytest.mark.parametrize("script, flags, expected", _BAD_FLAGS, ids=[f"{s}{' '.join(f)}" for s, f, _ in _BAD_FLAGS])
+def test_bad_flag_is_one_error_line_naming_it_with_status_2(script, flags, expected, monkeypatch, capsys, tmp_path):
+    import runpy
+
+    monkeypatch.chdir(tmp_path)  # nothing may be written; a run would write here
+    monkeypatch.setattr(sys, "argv", [script, *flags])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(os.path.join(ROOT, "examples", script), run_name="__main__")
+    assert exit_info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert os.listdir(tmp_path) == []

@@ -202,3 +202,17 @@ def test_read_journal_with_a_lost_epoch_names_the_file_and_the_fix(tmp_path):
     path.write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "lo\n{"epoch": 2, "loss": 0.5}\n')
     with pytest.raises(ValueError, match=r"bare_al2\.epochs\.jsonl lacks epochs.*damaged lines \[2\].*Delete"):
         experiments.read_journal(str(path))
+
+
+def test_nan_loss_at_an_epoch_end_is_an_error_naming_the_cause():
+    with pytest.raises(FloatingPointError, match="loss is nan at epoch 1.*Lower the learning rate"):
+        experiments.FiniteLoss().on_epoch_end(0, {"loss": float("nan")})
+    experiments.FiniteLoss().on_epoch_end(0, {"loss": 2.3})  # a finite loss passes
+
+
+def test_training_images_with_nan_are_refused_before_training():
+    protocol = experiments.quick_protocol(train_size=40, epochs=3)
+    prepared = experiments.prepare_data(protocol, _images())
+    prepared.x_train[3, 5, 5, 0] = np.nan
+    with pytest.raises(ValueError, match=r"`images` hold 1 NaN or infinite value"):
+        experiments.train_variant(protocol, prepared, al2=True)

@@ -280,3 +280,15 @@ def test_mirrored_strategy_matches_one_device(two_cpu_strategy):
     mirrored = _mirrored_history(mirrored_strategy)
     for key in ("loss", "cross_entropy", "activation_loss", "al2_weight"):
         np.testing.assert_allclose(mirrored[key], single[key], rtol=1e-5, err_msg=key)
+
+
+def test_weight_beyond_float32_is_an_error():
+    with pytest.raises(ValueError, match="at most 3.4e38"):
+        AL2(weight=1e39)
+
+
+def test_bool_weight_is_a_type_error():
+    with pytest.raises(TypeError, match="not a bool"):
+        AL2(weight=True)
+    with pytest.raises(TypeError, match="not a bool"):
+        AL2().set_weight(False)

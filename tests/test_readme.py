@@ -29,5 +29,5 @@ def test_readme_insert_al2_snippet_runs_and_splits_at_the_named_layer():
     namespace = {}
     exec(compile(block, str(README), "exec"), namespace)
     model, trunk, head = namespace["model"], namespace["trunk"], namespace["head"]
-    assert model.get_layer("global_average_pooling2d_al2") in head.layers
-    assert trunk.output_shape == (None, 1280)
+    assert model.get_layer("avg_pool_al2") in head.layers
+    assert trunk.output_shape == (None, 2048)

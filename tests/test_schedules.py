@@ -116,3 +116,27 @@ def test_get_accepts_none_number_and_callable():
     assert schedules.get(lambda epoch: 2.0 * epoch)(3) == 6.0
     with pytest.raises(ValueError, match="schedule"):
         schedules.get("progressive")
+
+
+def test_huge_time_scale_needs_no_memory_and_overflows_to_an_error():
+    schedule = ProgressiveSchedule(time_scale=1e9)
+    assert schedule(0) == 0.01
+    assert math.isinf(schedule(1))  # 1.01 ** 1e9 overflows a float
+    with pytest.raises(ValueError, match="gave an invalid weight for epoch 1"):
+        from al2_keras import AL2Scheduler
+
+        scheduler = AL2Scheduler(schedule)
+        scheduler._layers = []
+        scheduler.on_epoch_begin(1)
+
+
+def test_growth_barely_above_one_is_computed_in_closed_form():
+    schedule = ProgressiveSchedule(growth=1.0 + 1e-9)
+    steps = math.ceil(math.log(5.0 / 0.01) / math.log(1.0 + 1e-9))
+    assert schedule(10) == pytest.approx(0.01 * (1.0 + 1e-9) ** 10, rel=1e-12)
+    assert schedule(steps + 2) == pytest.approx(0.01 * (1 + 1e-9) ** steps * 1.01**2, rel=1e-6)
+
+
+def test_dict_that_is_not_a_serialized_schedule_is_an_error():
+    with pytest.raises(ValueError, match="pass a callable"):
+        schedules.get({0: 0.1, 5: 1.0})

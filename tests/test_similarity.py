@@ -285,3 +285,65 @@ def test_streaming_under_mirrored_strategy_equals_single_device(two_cpu_strategy
     assert acc.count == 2000
     np.testing.assert_allclose(acc.cca().coefficients, al2_keras.cca(x, y).coefficients, atol=1e-10)
     assert acc.pwcca().mean == pytest.approx(al2_keras.pwcca(x, y).mean, abs=1e-10)
+
+
+# Bad inputs: a clear error naming the parameter, before any work.
+
+def _pair(neurons=5, datapoints=50, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(neurons, datapoints)), rng.normal(size=(neurons + 1, datapoints))
+
+
+@pytest.mark.parametrize("measure", [al2_keras.cca, al2_keras.svcca, al2_keras.pwcca])
+def test_negative_epsilon_is_an_error(measure):
+    x, y = _pair()
+    with pytest.raises(ValueError, match="epsilon=-0.1"):
+        measure(x, y, epsilon=-0.1)
+
+
+def test_non_numeric_epsilon_is_a_type_error():
+    with pytest.raises(TypeError, match="epsilon='small'"):
+        al2_keras.cca(*_pair(), epsilon="small")
+
+
+def test_float32_cca_with_fewer_datapoints_than_neurons_is_refused_like_float64():
+    x, y = _pair(neurons=20, datapoints=10)
+    with pytest.raises(ValueError, match="more datapoints than neurons"):
+        al2_keras.cca(x, y, dtype="float32")
+
+
+def test_float32_cca_with_nan_names_nan():
+    x, y = _pair()
+    x[0, 3] = np.nan
+    with pytest.raises(ValueError, match="`x` contains NaN"):
+        al2_keras.cca(x, y, dtype="float32")
+
+
+def test_merging_accumulators_of_different_neuron_counts_is_an_error():
+    first, second = al2_keras.CovarianceAccumulator(), al2_keras.CovarianceAccumulator()
+    first.update(*_pair(neurons=5))
+    second.update(*_pair(neurons=6))
+    with pytest.raises(ValueError, match="different representations"):
+        first.merge(second)
+
+
+def test_linear_cka_with_fewer_datapoints_than_neurons_is_defined():
+    x, y = _pair(neurons=30, datapoints=10)
+    value = al2_keras.linear_cka(x, y)
+    assert 0.0 <= value <= 1.0
+    assert al2_keras.linear_cka(x, x) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("keep", ["20", None, [5]])
+def test_non_numeric_keep_is_a_type_error(keep):
+    with pytest.raises(TypeError, match="keep="):
+        al2_keras.svcca(*_pair(), keep=keep)
+
+
+def test_correlations_above_one_beyond_rounding_are_an_error():
+    import importlib
+
+    cca_module = importlib.import_module("al2_keras.similarity.cca")
+
+    with pytest.raises(ValueError, match="outside \\[0, 1\\]"):
+        cca_module._result(tf.constant([1.2, 0.5], tf.float64), np.ones(2, bool), np.ones(2, bool))

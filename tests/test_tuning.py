@@ -163,3 +163,34 @@ def test_trials_score_their_final_epoch_by_default(tmp_path):
     assert all(row["epochs"] == 3 for row in tuning.trial_rows(tuner))
     with pytest.raises(ValueError, match="score"):
         tuning.AL2HyperModel(_tiny_builder, score="mean")
+
+
+@pytest.mark.parametrize("objective, direction", [
+    ("val_accuracy", "max"), ("val_auc", "max"), ("val_precision", "max"), ("val_loss", "min"),
+    ("val_cross_entropy", "min"), ("val_mean_absolute_error", "min")])
+def test_objective_direction_comes_from_the_metric(objective, direction):
+    assert tuning.objective_of(objective).direction == direction
+
+
+def test_unknown_objective_direction_must_be_given():
+    with pytest.raises(ValueError, match="keras_tuner.Objective\\('val_custom_score'"):
+        tuning.objective_of("val_custom_score")
+    given = keras_tuner.Objective("val_custom_score", "max")
+    assert tuning.objective_of(given) is given
+
+
+@pytest.mark.parametrize("bounds", [(float("nan"), 1.0), (0.1, float("nan")), ("a", 1.0)])
+def test_range_refuses_nan_and_non_numeric_bounds(bounds):
+    with pytest.raises(ValueError, match="finite numbers"):
+        tuning.Range(*bounds)
+
+
+def test_search_space_refuses_a_nan_fixed_value():
+    with pytest.raises(ValueError, match="threshold=nan"):
+        tuning.ScheduleSearchSpace(threshold=float("nan"))
+
+
+@pytest.mark.parametrize("max_trials", [0, -1, None])
+def test_make_tuner_refuses_max_trials_below_one(max_trials, tmp_path):
+    with pytest.raises(ValueError, match="max_trials"):
+        tuning.make_tuner("random", tuning.AL2HyperModel(), max_trials=max_trials, directory=str(tmp_path))

@@ -107,8 +107,20 @@ class _Normalized:
     ymax: tf.Tensor
 
 
+def check_epsilon(epsilon) -> float:
+    """Returns `epsilon` as a float, or raises unless it is a finite number >= 0."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)):
+        raise TypeError(f"`epsilon` must be a number >= 0. Received: epsilon={epsilon!r}")
+    if not (np.isfinite(epsilon) and epsilon >= 0):
+        raise ValueError(
+            "`epsilon` must be a finite number >= 0 (svcca's default is 1e-10): a negative "
+            f"one makes the covariances indefinite. Received: epsilon={epsilon!r}")
+    return float(epsilon)
+
+
 def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
     """svcca's rescaling and neuron pruning of the covariance blocks."""
+    epsilon = check_epsilon(epsilon)
     xmax = tf.reduce_max(tf.abs(m.cov_xx))
     ymax = tf.reduce_max(tf.abs(m.cov_yy))
     if float(xmax) == 0.0 or float(ymax) == 0.0:
@@ -232,8 +244,18 @@ def _canonical_weights(cov, chol, singular_vectors, scale):
     return weights / tf.sqrt(scale)
 
 
+# Correlations above 1 by more than this are not rounding: the inputs were
+# too ill-conditioned for the regularization.
+_COEFFICIENT_TOLERANCE = 1e-6
+
+
 def _result(coefficients, x_idxs, y_idxs, **extra) -> CCAResult:
     c = np.clip(np.abs(coefficients.numpy()), 0.0, None)
+    if not np.all(np.isfinite(c)) or c.max(initial=0.0) > 1.0 + _COEFFICIENT_TOLERANCE:
+        raise ValueError(
+            f"CCA gave correlations outside [0, 1] (largest {c.max():.6g}): the covariances are "
+            "too ill-conditioned for this epsilon. Raise epsilon (e.g. 1e-6), or compare fewer "
+            "neurons or more datapoints.")
     return CCAResult(
         coefficients=c,
         mean=float(c.mean()),
@@ -273,9 +295,15 @@ def cca(x, y, epsilon: float = 1e-10, compute_weights: bool = False, dtype=tf.fl
 
 def _cca_qr(x, y, epsilon):
     """float32 CCA from orthonormal bases of the centred data (QR, then SVD)."""
+    epsilon = check_epsilon(epsilon)
     x = moments_lib.as_activations(x, "x", tf.float32)
     y = moments_lib.as_activations(y, "y", tf.float32)
     moments_lib.check_pair(x, y)
+    moments_lib.check_enough_datapoints(int(x.shape[1]), int(x.shape[0]), int(y.shape[0]))
+    for name, acts in (("x", x), ("y", y)):
+        if not bool(tf.reduce_all(tf.math.is_finite(acts))):
+            raise ValueError(f"`{name}` contains NaN or infinite values. Remove or replace them "
+                             "before comparing representations.")
     bases, masks = [], []
     for acts in (x, y):
         centred = acts - tf.reduce_mean(acts, axis=1, keepdims=True)
@@ -317,6 +345,10 @@ def _svcca_moments(m: Moments, keep: Union[int, float]) -> Moments:
 def _count_kept(values: np.ndarray, keep, neurons: int) -> int:
     if isinstance(keep, (bool, np.bool_)):
         raise ValueError(f"`keep` must be an int or a float. Received: keep={keep!r}")
+    if not isinstance(keep, (int, float, np.number)):
+        raise TypeError(
+            "`keep` must be an int (directions to keep) or a float in (0, 1] (share of the "
+            f"variance). Received: keep={keep!r}")
     if isinstance(keep, (int, np.integer)):
         if keep < 1:
             raise ValueError(f"`keep` must be >= 1. Received: keep={keep}")

@@ -42,7 +42,7 @@ def linear_cka(x, y, unbiased: bool = False) -> float:
         The CKA similarity, in [0, 1] for the biased estimator.
     """
     if not unbiased:
-        return cka_from_moments(moments_lib.moments(x, y))
+        return cka_from_moments(moments_lib.moments(x, y, for_cca=False))
     x = moments_lib.as_activations(x, "x")
     y = moments_lib.as_activations(y, "y")
     moments_lib.check_pair(x, y)

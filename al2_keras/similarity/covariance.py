@@ -189,13 +189,20 @@ def _corrected_moments(x, y):
 _MAX_MEAN_TO_VARIANCE = 1e4
 
 
-def moments(x, y, dtype=tf.float64) -> Moments:
-    """Means and covariances of activations `x` (p, n) and `y` (q, n)."""
+def moments(x, y, dtype=tf.float64, for_cca: bool = True) -> Moments:
+    """Means and covariances of activations `x` (p, n) and `y` (q, n).
+
+    With `for_cca` (the default) there must be more datapoints than neurons,
+    as CCA needs; CKA is defined with fewer (`for_cca=False`).
+    """
     x = as_activations(x, "x", dtype)
     y = as_activations(y, "y", dtype)
     check_pair(x, y)
     count = int(x.shape[1])
-    check_enough_datapoints(count, int(x.shape[0]), int(y.shape[0]))
+    if for_cca:
+        check_enough_datapoints(count, int(x.shape[0]), int(y.shape[0]))
+    elif count < 2:
+        raise ValueError(f"Comparing representations needs at least 2 datapoints. Received {count}.")
     *stats, ratio = _corrected_moments(x, y)
     if not float(ratio) <= _MAX_MEAN_TO_VARIANCE:  # also when NaN
         stats = _centred_moments(x, y)
@@ -305,8 +312,17 @@ class CovarianceAccumulator:
 
     def merge(self, other: "CovarianceAccumulator") -> None:
         """Adds the datapoints of another accumulator (e.g. another replica)."""
+        if not isinstance(other, CovarianceAccumulator):
+            raise TypeError(f"`other` must be a CovarianceAccumulator. Received: other={other!r}")
         if other._sums is None:
             return
+        if self._sums is not None:
+            mine = (int(self._sums[0].shape[0]), int(self._sums[1].shape[0]))
+            theirs = (int(other._sums[0].shape[0]), int(other._sums[1].shape[0]))
+            if mine != theirs:
+                raise ValueError(
+                    "Accumulators of different representations cannot be merged: this one has "
+                    f"{mine[0]} and {mine[1]} neurons, `other` {theirs[0]} and {theirs[1]}.")
         if self._sums is None:
             self._count, self._shift_x, self._shift_y = other._count, other._shift_x, other._shift_y
             self._sums = list(other._sums)
