@@ -198,8 +198,14 @@ def test_mixup_is_a_convex_combination_of_the_batch():
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-6)  # convex weights
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-6)
     assert mixed.min() >= 0.0
-    lam = mixed[np.arange(8), np.arange(8)]
-    assert np.allclose(lam, lam[0]) or np.any(np.isclose(mixed, 1.0))  # one weight per batch
+    # Row i is lam * e_i + (1 - lam) * e_order[i]: where order[i] != i the diagonal is lam, the
+    # same for the whole batch (one weight per batch); where order[i] == i it is 1.
+    diagonal = mixed[np.arange(8), np.arange(8)]
+    mixed_rows = np.count_nonzero(mixed > 1e-7, axis=1) == 2
+    assert mixed_rows.any()
+    np.testing.assert_allclose(diagonal[mixed_rows], diagonal[mixed_rows][0], rtol=1e-6)
+    np.testing.assert_allclose(diagonal[~mixed_rows], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(soft[mixed_rows].max(axis=1) >= diagonal[mixed_rows][0] - 1e-6, True)
     with pytest.raises(ValueError, match="alpha"):
         data.mixup(batch, alpha=0.0, num_classes=4)
 

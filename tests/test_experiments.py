@@ -50,10 +50,28 @@ def test_train_variant_records_paper_quantities(al2):
         assert "al2_weight" not in history
         np.testing.assert_allclose(history["loss"], history["cross_entropy"], rtol=1e-6)
     summary = experiments.summarize(history)
-    assert summary["peak_test_accuracy"] >= summary["final_test_accuracy"]
+    accuracy = history["val_accuracy"]
+    assert summary["final_test_accuracy"] == accuracy[-1]
+    assert summary["peak_test_accuracy"] == max(accuracy)
+    assert summary["final_activation_loss"] == history["activation_loss"][-1]
     accuracies = experiments.training_set_accuracies(model, prepared)
-    assert 0.0 <= accuracies["memorized"] <= 1.0
-    assert set(accuracies) == {"train_accuracy_noisy", "train_accuracy_clean", "memorized"}
+    predicted = np.argmax(model.predict(prepared.x_train, verbose=0), axis=-1)
+    noisy, changed = prepared.noisy, prepared.noisy.changed
+    assert accuracies == {
+        "train_accuracy_noisy": pytest.approx(np.mean(predicted == noisy.labels)),
+        "train_accuracy_clean": pytest.approx(np.mean(predicted == noisy.clean_labels)),
+        "memorized": pytest.approx(np.mean(predicted[changed] == noisy.labels[changed])),
+    }
+
+
+def test_summarize_reads_final_last_epochs_and_peak_from_the_history():
+    history = {"val_accuracy": [0.2, 0.6, 0.4, 0.5], "cross_entropy": [2.0, 1.5, 1.2, 1.1],
+               "activation_loss": [0.3, 0.2, 0.1, 0.05], "memorized": [0.0, 0.1, 0.2, 0.3]}
+    summary = experiments.summarize(history, last=2)
+    assert summary == {
+        "final_test_accuracy": 0.5, "last_epochs_test_accuracy": pytest.approx(0.45),
+        "peak_test_accuracy": 0.6, "peak_epoch": 2, "final_cross_entropy": 1.1,
+        "final_activation_loss": 0.05, "final_memorized": 0.3}
 
 
 def test_prepare_data_shrinks_then_appends_rotations_with_bookkeeping():
