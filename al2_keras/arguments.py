@@ -15,7 +15,7 @@ def _number(text: str, kind: type, test: Callable, expected: str):
         value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if kind is float and not math.isfinite(value) or not test(value):
+    if (kind is float and not math.isfinite(value)) or not test(value):
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
 

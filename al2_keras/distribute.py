@@ -140,6 +140,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 f"Received: save_freq={save_freq!r}"
             )
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
+        self._restore_point = _UNREAD
 
     def restore_epoch(self) -> int:
         """The epoch a run restarted now resumes at (0 without a usable backup)."""
@@ -157,7 +158,16 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         return sorted(found, reverse=True)
 
     def _newest_backup(self):
-        """The newest `(epoch, directory)` whose files all read back, or None."""
+        """The newest `(epoch, directory)` whose files all read back, or None.
+
+        Read once (`restore_epoch` and `on_train_begin` both need it); read
+        again after a backup is written or training ends.
+        """
+        if self._restore_point is _UNREAD:
+            self._restore_point = self._find_newest_backup()
+        return self._restore_point
+
+    def _find_newest_backup(self):
         damaged = []
         for epoch, directory in self._epoch_dirs():
             try:
@@ -212,10 +222,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         for older, directory in self._epoch_dirs():
             if older < epoch:
                 shutil.rmtree(directory, ignore_errors=True)
+        self._restore_point = _UNREAD
 
     def on_train_end(self, logs=None):
+        self._restore_point = _UNREAD
         if is_chief():
             super().on_train_end(logs)
+
+
+_UNREAD = object()  # the backup directory has not been read yet
 
 
 def _random_state(model: keras.Model) -> list:

@@ -300,10 +300,9 @@ def _cca_qr(x, y, epsilon):
     y = moments_lib.as_activations(y, "y", tf.float32)
     moments_lib.check_pair(x, y)
     moments_lib.check_enough_datapoints(int(x.shape[1]), int(x.shape[0]), int(y.shape[0]))
-    for name, acts in (("x", x), ("y", y)):
-        if not bool(tf.reduce_all(tf.math.is_finite(acts))):
-            raise ValueError(f"`{name}` contains NaN or infinite values. Remove or replace them "
-                             "before comparing representations.")
+    # A NaN or infinity anywhere makes its neuron's sum non-finite.
+    moments_lib.check_finite("x", tf.reduce_sum(x, axis=1))
+    moments_lib.check_finite("y", tf.reduce_sum(y, axis=1))
     bases, masks = [], []
     for acts in (x, y):
         centred = acts - tf.reduce_mean(acts, axis=1, keepdims=True)
