@@ -54,6 +54,8 @@ class Protocol:
         mixup_alpha: If set, train with mixup: each batch mixed with a
             shuffled copy of itself, weight ~ Beta(alpha, alpha), inputs and
             losses mixed as the reference does (`data.mixup`).
+        dropout_position: Where Dropout sits relative to AL2 in the model
+            (`models.small_net`): "before_al2" (the reference) or "after_al2".
     """
 
     dataset: str = "fashion_mnist"
@@ -72,6 +74,7 @@ class Protocol:
     shrink_percent: Optional[float] = None
     rotations: bool = False
     mixup_alpha: Optional[float] = None
+    dropout_position: str = "before_al2"
 
 
 def quick_protocol(**overrides) -> Protocol:
@@ -256,6 +259,7 @@ def train_variant(
             batch_norm=batch_norm,
             dropout=dropout,
             weight_decay=weight_decay,
+            dropout_position=protocol.dropout_position,
         )
         compile_for_protocol(model, protocol)
     all_callbacks = [FiniteLoss(), *callbacks]

@@ -58,6 +58,8 @@ def parse_args():
                         help="append a copy of every training image rotated by 90/180/270 degrees")
     parser.add_argument("--mixup", type=arguments.positive_float, default=None, metavar="ALPHA",
                         help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
+    parser.add_argument("--dropout-position", choices=["before_al2", "after_al2"], default=None,
+                        help="Dropout before the AL2 layer, as the reference (default), or after it")
     parser.add_argument("--table-epochs", type=arguments.epoch_list, default=None,
                         help="epochs shown in table.md (default: 5 evenly spaced)")
     parser.add_argument("--save-epochs", type=arguments.epoch_list, default=None,
@@ -77,7 +79,7 @@ def build_protocol(args) -> experiments.Protocol:
         dataset=args.dataset, data_dir=args.data_dir, corrupt=args.corrupt, train_size=args.train_size,
         epochs=args.epochs, learning_rate=args.lr, momentum=args.momentum, batch_size=args.batch_size,
         scaling=args.scaling, seed=args.seed, shrink_percent=args.shrink,
-        mixup_alpha=args.mixup).items() if value is not None}
+        mixup_alpha=args.mixup, dropout_position=args.dropout_position).items() if value is not None}
     if args.rotations:
         overrides["rotations"] = True
     if args.time_compression is not None:

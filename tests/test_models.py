@@ -61,6 +61,29 @@ def test_features_can_feed_the_head_alone():
     )
 
 
+@pytest.mark.parametrize("builder, shape", [("small_net", (28, 28, 1)), ("alexnet", (63, 63, 3))])
+def test_dropout_ends_the_trunk_by_default_as_the_reference(builder, shape):
+    from al2_keras import models
+
+    images = np.random.default_rng(0).random((4, *shape)).astype("float32") + 0.1
+    for position, dropped in (("before_al2", True), ("after_al2", False)):
+        kwargs = {} if position == "before_al2" else {"dropout_position": position}
+        model = getattr(models, builder)(input_shape=shape, dropout=0.5, **kwargs)
+        trunk = models.trunk_model(model)
+        training = keras.ops.convert_to_numpy(trunk(images, training=True))
+        inference = keras.ops.convert_to_numpy(trunk(images, training=False))
+        # Before AL2 the features (and so L_r) are the dropped, rescaled ones.
+        assert np.allclose(training, inference) is not dropped, position
+        if dropped:
+            kept = training != 0
+            np.testing.assert_allclose(training[kept], 2.0 * inference[kept], rtol=1e-5)
+
+
+def test_unknown_dropout_position_is_refused():
+    with pytest.raises(ValueError, match="dropout_position"):
+        small_net(dropout=0.5, dropout_position="middle")
+
+
 @pytest.mark.parametrize("kwargs", [{"dropout": 1.0}, {"dropout": -0.1}, {"weight_decay": -1.0}])
 def test_invalid_options_raise(kwargs):
     with pytest.raises(ValueError):
