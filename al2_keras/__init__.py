@@ -4,29 +4,35 @@ El Helou, Dümbgen and Süsstrunk, "AL2: Progressive Activation Loss for
 Learning General Representations in Classification Neural Networks",
 ICASSP 2020.
 
-The core (the `AL2` layer, the schedules, `AL2Scheduler`, the model builders,
-`insert_al2`) needs only Keras and NumPy and runs on the TensorFlow, JAX and
-PyTorch backends. The parts built on TensorFlow (`data`, `distribute`,
-`experiments`, `similarity` and its measures, `analysis`, `tuning`) are
-imported on first use; without TensorFlow they raise an ImportError that
-says what to install.
+Rooms: the regularizer (`layers`, `schedules`, `callbacks`, `insertion`),
+`models` (architectures and their registry), `datasets`, `training` (the
+protocol and the runner), `results` (the schema of a run's numbers),
+`reports` (tables and plots), `similarity` (CCA, SVCCA, PWCCA, CKA),
+`analysis` (ablation, snapshots, similarity across runs), `tuning`
+(KerasTuner) and `distribute`.
+
+The core (the `AL2` layer, the schedules, `AL2Scheduler`, `models`,
+`insert_al2`, `analysis`' ablation) needs only Keras and NumPy and runs on the
+TensorFlow, JAX and PyTorch backends. The parts built on TensorFlow
+(`datasets`, `distribute`, `training`, `similarity` and its measures,
+`tuning`) are imported on first use; without TensorFlow they raise an
+ImportError that says what to install.
 """
 
 import importlib
 
-from al2_keras import ablation, paper, reports, schedules
-from al2_keras.ablation import AblationResult, cumulative_ablation
+from al2_keras import analysis, models, paper, reports, results, schedules
+from al2_keras.analysis import AblationResult, cumulative_ablation
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.insertion import insert_al2
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, find_al2_layers
-from al2_keras.models import alexnet, densenet121, head_model, small_net, trunk_model
-from al2_keras.pooling import AdaptiveAveragePooling2D
+from al2_keras.models import AdaptiveAveragePooling2D, alexnet, densenet121, head_model, small_net, trunk_model
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
 
 __version__ = "0.1.0"
 
 # Modules and names that need TensorFlow: loaded on first attribute access.
-_LAZY_MODULES = ("analysis", "data", "distribute", "experiments", "similarity", "tuning")
+_LAZY_MODULES = ("datasets", "distribute", "similarity", "training", "tuning")
 _LAZY_NAMES = {
     name: "similarity"
     for name in (
@@ -68,26 +74,27 @@ __all__ = [
     "PWCCAResult",
     "ProgressiveSchedule",
     "WEIGHT_LOG_NAME",
-    "ablation",
     "alexnet",
     "analysis",
     "cca",
     "conv_to_neurons",
     "cumulative_ablation",
-    "data",
+    "datasets",
     "densenet121",
     "distribute",
-    "experiments",
     "find_al2_layers",
     "head_model",
     "insert_al2",
     "linear_cka",
+    "models",
     "paper",
     "pwcca",
     "reports",
+    "results",
     "schedules",
     "small_net",
     "svcca",
+    "training",
     "trunk_model",
     "tuning",
 ]

@@ -9,9 +9,11 @@ def write_text(path: str, text: str) -> None:
     """Writes `text` to `path` through a temporary file and a rename.
 
     The rename is atomic: `path` holds either its old content or all of
-    `text`, never a cut version, whenever the process is killed.
+    `text`, never a cut version, whenever the process is killed. Missing
+    parent directories are created.
     """
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:

@@ -1,5 +1,7 @@
 """Views of results: Markdown tables and PNG plots (data stays in JSON/CSV)."""
 
+import csv
+import io
 from typing import Dict, Iterable, Optional, Sequence
 
 import numpy as np
@@ -17,6 +19,16 @@ def markdown_table(rows: Sequence[Dict], columns: Sequence[str]) -> str:
     for row in rows:
         lines.append("| " + " | ".join(_format(row.get(c, "")) for c in columns) + " |")
     return "\n".join(lines)
+
+
+def csv_text(rows: Sequence[Dict], columns: Optional[Sequence[str]] = None) -> str:
+    """CSV of `rows` (dicts), columns in the given order (default: the first row's keys)."""
+    columns = list(columns or rows[0])
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue()
 
 
 def _pyplot():

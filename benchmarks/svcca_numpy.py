@@ -3,10 +3,11 @@
 Written for this project as the speed and accuracy baseline (svcca itself is
 not a dependency): covariance of the stacked activations with `np.cov`,
 normalization by the largest covariance entry, pruning of low-variance
-neurons, `pinv`, matrix square root by `eigh`, then SVD. `pwcca` follows
-`compute_pwcca` (directions, QR over the datapoints, projection weights),
-for the case svcca handles (x keeps no more neurons than y). `svcca` follows
-the tutorials: SVD of the centred data, top-k directions, then CCA.
+neurons, `pinv`, matrix square root by `eigh`, then SVD. `pwcca` is
+`compute_pwcca` unmodified in behaviour (LAPACK's signs, the mean add-back,
+upstream's second branch as written): the oracle of `al2_keras.pwcca`'s
+`svcca_compatible=True` mode. `svcca` follows the tutorials: SVD of the
+centred data, top-k directions, then CCA.
 """
 
 import numpy as np
@@ -34,23 +35,41 @@ def cca(x, y, epsilon=1e-10):
     return np.abs(s), u, x_keep, y_keep
 
 
-def pwcca(x, y, epsilon=1e-10, flip_signs=True):
-    """Projection-weighted mean, as svcca's compute_pwcca (x side).
+def pwcca(x, y, epsilon=1e-10):
+    """svcca's `compute_pwcca`, unmodified in behaviour: (mean, weights, coefficients).
 
-    With `flip_signs`, the largest entry of each singular vector is made
-    positive (al2_keras's convention); without it, LAPACK's signs stand.
+    As upstream: LAPACK's singular-vector signs stand, each neuron's mean is
+    added back onto the direction of the same index, and the branch for `x`
+    keeping more neurons than `y` reads `x` where it means `y` (it raises an
+    IndexError unless the counts happen to fit).
     """
-    coefficients, u, x_keep, _ = cca(x, y, epsilon)
-    if flip_signs:
-        pivots = u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])]
-        u = u * np.where(pivots < 0, -1.0, 1.0)
-    acts = x[x_keep]
-    means = acts.mean(axis=1, keepdims=True)
-    directions = u.T @ (acts - means) + means
+    coefficients, u, x_keep, y_keep = cca(x, y, epsilon)
+    means1, means2 = x.mean(axis=1, keepdims=True), y.mean(axis=1, keepdims=True)
+    if x_keep.sum() <= y_keep.sum():
+        directions = u.T @ (x[x_keep] - means1[x_keep]) + means1[x_keep]
+        acts, keep = x, x_keep
+    else:  # upstream's coef_y is the v of the SVD: recompute it as cca_core does
+        _, v = _right_vectors(x, y, epsilon)
+        directions = v @ (x[y_keep] - means2[y_keep]) + means2[y_keep]
+        acts, keep = y, y_keep
     basis, _ = np.linalg.qr(directions.T)
-    weights = np.abs(basis.T @ acts.T).sum(axis=1)
+    weights = np.abs(basis.T @ acts[keep].T).sum(axis=1)
     weights = weights / weights.sum()
     return float(np.sum(weights * coefficients)), weights, coefficients
+
+
+def _right_vectors(x, y, epsilon):
+    """The `s` and `v` of cca_core's SVD (for compute_pwcca's second branch)."""
+    p = x.shape[0]
+    covariance = np.cov(x, y)
+    sxx, sxy, syy = covariance[:p, :p], covariance[:p, p:], covariance[p:, p:]
+    xmax, ymax = np.max(np.abs(sxx)), np.max(np.abs(syy))
+    sxx, syy, sxy = sxx / xmax, syy / ymax, sxy / np.sqrt(xmax * ymax)
+    x_keep, y_keep = np.abs(np.diag(sxx)) >= epsilon, np.abs(np.diag(syy)) >= epsilon
+    sxx = sxx[x_keep][:, x_keep] + epsilon * np.eye(x_keep.sum())
+    syy = syy[y_keep][:, y_keep] + epsilon * np.eye(y_keep.sum())
+    _, s, v = np.linalg.svd(_inverse_sqrt(sxx) @ sxy[x_keep][:, y_keep] @ _inverse_sqrt(syy))
+    return s, v
 
 
 def svcca(x, y, keep=20, epsilon=1e-10):

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 import al2_keras
-from al2_keras import ablation, data
+from al2_keras import analysis, datasets
 
 
 def build(al2: bool) -> keras.Model:
@@ -38,8 +38,8 @@ def main():
     x = rng.random((60000, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, 60000)
     # The runner's pipeline: an endless stream of shuffled epochs (index shuffle + gather).
-    dataset = data.make_dataset(x, y, batch_size=64, shuffle=True, seed=0, first_epoch=0)
-    steps = data.steps_per_epoch(len(x), 64)
+    dataset = datasets.make_dataset(x, y, batch_size=64, shuffle=True, seed=0, first_epoch=0)
+    steps = datasets.steps_per_epoch(len(x), 64)
     models = {"bare": build(False), "with AL2": build(True)}
     for model in models.values():
         model.fit(dataset.take(20), epochs=1, verbose=0)  # trace and warm up
@@ -61,7 +61,7 @@ def main():
     model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     modes = ("element", "unit")
     for mode in modes:
-        ablation.cumulative_ablation(model, x_test, y_test, mode=mode, seeds=(0,))
+        analysis.ablation.cumulative_ablation(model, x_test, y_test, mode=mode, seeds=(0,))
     plain, ablated = [], {mode: [] for mode in modes}
     for _ in range(args.repeats):  # interleaved, so that drifts hit all alike
         start = time.perf_counter()
@@ -69,7 +69,7 @@ def main():
         plain.append(time.perf_counter() - start)
         for mode in modes:
             start = time.perf_counter()
-            ablation.cumulative_ablation(model, x_test, y_test, mode=mode, seeds=(0,))
+            analysis.ablation.cumulative_ablation(model, x_test, y_test, mode=mode, seeds=(0,))
             ablated[mode].append(time.perf_counter() - start)
     print(f"\nAblation, 11 levels x 10,000 images, one seed; one plain evaluation "
           f"{statistics.median(plain):.2f} s (medians of {args.repeats}):")

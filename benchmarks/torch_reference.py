@@ -7,7 +7,7 @@ ReLU MaxPool(2) -> 800 features; Linear(800, 500) ReLU Linear(500, 10)),
 logits plus `weight * mean(features ** 2)` for AL2, and a shuffling
 `DataLoader` over in-memory tensors. Ours is `al2_keras.small_net` compiled as
 the runner compiles it, trained by `fit` on the runner's tf.data stream
-(`data.make_dataset(..., first_epoch=0)`).
+(`datasets.make_dataset(..., first_epoch=0)`).
 
 Both train on the same images and batch size in one process; epochs
 alternate (torch, keras, torch, keras, ...) so that both see the same machine
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 import al2_keras
-from al2_keras import data
+from al2_keras import datasets
 
 
 class ReferenceNet(nn.Module):
@@ -93,8 +93,8 @@ def main():
         torch.utils.data.TensorDataset(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)),
         batch_size=args.batch_size, shuffle=True)
     # The runner's pipeline: an endless stream of shuffled epochs (index shuffle + gather).
-    dataset = data.make_dataset(x, y, args.batch_size, shuffle=True, seed=0, first_epoch=0)
-    steps = data.steps_per_epoch(args.images, args.batch_size)
+    dataset = datasets.make_dataset(x, y, args.batch_size, shuffle=True, seed=0, first_epoch=0)
+    steps = datasets.steps_per_epoch(args.images, args.batch_size)
 
     rates = {}
     for variant, weight in (("bare", 0.0), ("with AL2", 0.01)):

@@ -1,23 +1,25 @@
 """Cumulative ablation (Sec. 5.2): zero a growing share of the representation.
 
 Loads trained models (by default the quick preset's bare network without and
-with AL2 shipped in saved_models/reference/), runs each trunk once over the clean test set,
-zeroes 0%, 10%, ..., 100% of the representation (per-element random masks as
-the reference, or the same units for every sample) and evaluates the head on
-every level in one pass, over several mask seeds. Writes ablation.csv,
-ablation.md and ablation.png to the output directory.
+with AL2 shipped in saved_models/reference/), runs each trunk once over the
+evaluation images, zeroes 0%, 10%, ..., 100% of the representation
+(per-element random masks as the reference, or the same units for every
+sample) and evaluates the head on every level, over several mask seeds.
+As the paper (Sec. 5.2), the images are by default the *training samples* the
+models were trained on (rebuilt from the protocol flags: the quick preset's
+seeded subset), scored against their clean labels; --split test uses the
+clean test set. Writes ablation.csv, ablation.md and ablation.png.
 
-Run: python examples/ablation.py [--models A.keras B.keras] [--mode unit]
+Run: python examples/ablation.py [--models A.keras B.keras] [--mode unit] [--split test]
 """
 
 import argparse
-import csv
 import os
 
 import keras
 
 import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
-from al2_keras import ablation, arguments, data, distribute, reports
+from al2_keras import analysis, arguments, atomic, cli, distribute, reports, training
 
 DEFAULT_MODELS = [
     "saved_models/reference/small_net_quick_no_al2.keras",
@@ -28,56 +30,51 @@ DEFAULT_MODELS = [
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, help=".keras files to compare")
-    parser.add_argument("--dataset", default="fashion_mnist", choices=sorted(data.NUM_CLASSES))
-    parser.add_argument("--data-dir", default=None, help="directory with the IDX files")
-    parser.add_argument("--scaling", choices=data.SCALINGS, default="unit",
-                        help="input scaling the models were trained with (quick preset: unit)")
-    parser.add_argument("--mode", choices=ablation.MODES, default="element")
-    parser.add_argument("--seeds", type=arguments.positive_int, default=3)
-    parser.add_argument("--output", default="runs/ablation", help="output directory (must not exist)")
+    parser.add_argument("--split", choices=["train", "test"], default="train",
+                        help="training samples (the paper's, clean labels; default) or the test set")
+    parser.add_argument("--mode", choices=analysis.MODES, default="element")
+    parser.add_argument("--seeds", type=arguments.positive_int, default=3, help="mask draws")
+    cli.add_data_flags(parser)
+    parser.add_argument("--seed", type=arguments.non_negative_int, default=0,
+                        help="seed the models' training subset was drawn with")
+    cli.add_output_flags(parser, output="runs/ablation")
     distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    try:
-        strategy = distribute.get_strategy(args.strategy)
-    except ValueError as error:
-        arguments.fail(f"{error}")
+    strategy = cli.strategy_or_fail(args.strategy)
     chief = distribute.is_chief()  # only the chief writes
     missing = [path for path in args.models if not os.path.exists(path)]
     if missing:
         arguments.fail(f"no model file {missing}. Train them first with "
-                         "`python examples/label_randomization.py --preset quick`, or pass --models.")
-    if chief and os.path.exists(args.output):
-        arguments.fail(f"{args.output} exists; choose another --output.")
-    try:
-        images = data.load(args.dataset, data_dir=args.data_dir)
-    except (FileNotFoundError, ValueError) as error:
-        arguments.fail(f"{error}")
-    x_test = data.scale_images(images.x_test, images.name, args.scaling)
+                       "`python examples/label_randomization.py --preset quick`, or pass --models.")
+    if chief:
+        cli.refuse_existing(args.output, hint="choose another --output")
+    prepared = cli.prepare_or_fail(cli.protocol_from_args(args, training.quick_protocol))
+    if args.split == "train":
+        images, labels = prepared.x_train, prepared.noisy.clean_labels
+    else:
+        images, labels = prepared.x_test, prepared.y_test
+    described = f"{len(images)} {args.split} images of {prepared.name} ({prepared.source}), clean labels"
+    print(f"Ablating on {described}.", flush=True)
     curves = {}
     for path in args.models:
         label = os.path.relpath(path, "saved_models") if path.startswith("saved_models") else path
         with strategy.scope():
             model = keras.saving.load_model(path)
-        curves[label] = ablation.cumulative_ablation(
-            model, x_test, images.y_test, mode=args.mode, seeds=tuple(range(args.seeds)))
+        curves[label] = analysis.cumulative_ablation(model, images, labels, mode=args.mode,
+                                                     seeds=tuple(range(args.seeds)))
         print(f"{label}: " + " ".join(f"{100 * m:.1f}" for m in curves[label].mean), flush=True)
-
     if not chief:
         return
-    os.makedirs(args.output)
-    rows = [{"model": label, "ablated %": round(100 * f), "mean acc %": 100 * r.mean[i],
+    rows = [{"model": label, "split": args.split, "ablated %": round(100 * f), "mean acc %": 100 * r.mean[i],
              "std %": 100 * r.std[i]} for label, r in curves.items() for i, f in enumerate(r.fractions)]
-    with open(os.path.join(args.output, "ablation.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
     table = reports.markdown_table(rows, list(rows[0]))
-    with open(os.path.join(args.output, "ablation.md"), "w") as f:
-        f.write(f"Mode: {args.mode}, {args.seeds} mask seeds, {len(x_test)} test images.\n\n{table}\n")
+    atomic.write_text(os.path.join(args.output, "ablation.csv"), reports.csv_text(rows))
+    atomic.write_text(os.path.join(args.output, "ablation.md"),
+                      f"Mode: {args.mode}, {args.seeds} mask seeds, {described}.\n\n{table}\n")
     reports.plot_ablation(curves, os.path.join(args.output, "ablation.png"))
     print("\n" + table + f"\n\nWrote ablation.csv, ablation.md and ablation.png to {args.output}")
 

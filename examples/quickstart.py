@@ -11,10 +11,9 @@ Run: python examples/quickstart.py [--epochs 40] [--data-dir DIR]
 
 import argparse
 import json
-import os
 
 import al2_keras
-from al2_keras import arguments, distribute, experiments
+from al2_keras import arguments, cli, distribute, results, training
 
 
 def parse_args():
@@ -27,7 +26,7 @@ def parse_args():
     parser.add_argument("--train-size", type=arguments.positive_int, default=5000)
     parser.add_argument("--corrupt", type=arguments.fraction, default=0.75,
                         help="fraction of training labels corrupted")
-    parser.add_argument("--scaling", choices=al2_keras.data.SCALINGS, default="unit",
+    parser.add_argument("--scaling", choices=al2_keras.datasets.SCALINGS, default="unit",
                         help="input scaling: unit = x/255 (calibrated), "
                              "reference = (x/255 - 0.5)/0.5")
     parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
@@ -39,40 +38,34 @@ def parse_args():
 
 def main():
     args = parse_args()
-    try:
-        strategy = distribute.get_strategy(args.strategy)
-    except ValueError as error:
-        arguments.fail(f"{error}")
-    if args.output and os.path.exists(args.output) and distribute.is_chief():
-        arguments.fail(f"{args.output} exists; choose another --output.")
-    protocol = experiments.quick_protocol(
+    strategy = cli.strategy_or_fail(args.strategy)
+    if distribute.is_chief():
+        cli.refuse_existing(args.output, hint="choose another --output")
+    protocol = training.quick_protocol(
         data_dir=args.data_dir, epochs=args.epochs, train_size=args.train_size,
         corrupt=args.corrupt, scaling=args.scaling, seed=args.seed,
     )
-    try:
-        prepared = experiments.prepare_data(protocol)
-    except (FileNotFoundError, ValueError) as error:
-        arguments.fail(f"{error}")
+    prepared = cli.prepare_or_fail(protocol)
     print(f"Fashion-MNIST from {prepared.source}: {len(prepared.x_train)} training "
           f"images, {100 * prepared.noisy.fraction_changed:.1f}% of labels "
           f"corrupted; {len(prepared.x_test)} clean test images.")
     print(f"SGD lr {protocol.learning_rate} momentum {protocol.momentum}, batch "
           f"{protocol.batch_size}, {protocol.epochs} epochs, scaling "
           f"{protocol.scaling!r}, AL2 schedule {protocol.schedule!r}.")
-    results = {}
+    runs = {}
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
-        model, history = experiments.train_variant(
+        model, history = training.train_variant(
             protocol, prepared, al2=use_al2, strategy=strategy,
-            callbacks=[experiments.EpochPrinter(label)],
+            callbacks=[training.EpochPrinter(label)],
         )
-        summary = experiments.summarize(history)
-        summary["memorized_corrupted_labels"] = experiments.training_set_accuracies(model, prepared)["memorized"]
-        results[label] = {"summary": summary, "history": history}
+        summary = results.summarize(history)
+        summary["memorized_corrupted_labels"] = training.training_set_accuracies(model, prepared)["memorized"]
+        runs[label] = {"summary": summary, "history": history}
 
     print("\n| run | final test acc | mean of last 5 epochs | peak test acc (epoch) "
           "| final L_c | final L_r | corrupted labels memorized |")
     print("|---|---|---|---|---|---|---|")
-    for label, result in results.items():
+    for label, result in runs.items():
         s = result["summary"]
         print(f"| {label} | {100 * s['final_test_accuracy']:.2f}% | "
               f"{100 * s['last_epochs_test_accuracy']:.2f}% | "
@@ -81,7 +74,7 @@ def main():
               f"{100 * s['memorized_corrupted_labels']:.1f}% |")
     if args.output and distribute.is_chief():
         with open(args.output, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump(runs, f, indent=1)
         print(f"Wrote {args.output}")
 
 

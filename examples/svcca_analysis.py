@@ -11,11 +11,10 @@ Run: python examples/svcca_analysis.py [--epochs 20] [--probe-images 2000]
 """
 
 import argparse
-import csv
 import dataclasses
 import os
 
-from al2_keras import analysis, arguments, distribute, experiments, reports
+from al2_keras import analysis, arguments, atomic, cli, distribute, reports, training
 
 MEASURES = ("cca", "svcca", "pwcca", "cka")
 
@@ -39,24 +38,18 @@ def parse_args():
 
 def main():
     args = parse_args()
-    try:
-        strategy = distribute.get_strategy(args.strategy)
-    except ValueError as error:
-        arguments.fail(f"{error}")
+    strategy = cli.strategy_or_fail(args.strategy)
     chief = distribute.is_chief()  # only the chief writes
-    if chief and os.path.exists(args.output):
-        arguments.fail(f"{args.output} exists; choose another --output.")
+    if chief:
+        cli.refuse_existing(args.output, hint="choose another --output")
     snapshots = sorted(e for e in args.snapshots if e <= args.epochs)
     if not snapshots:
         arguments.fail(f"no --snapshots epoch is within --epochs {args.epochs}.")
-    base = experiments.quick_protocol(data_dir=args.data_dir, epochs=args.epochs,
+    base = training.quick_protocol(data_dir=args.data_dir, epochs=args.epochs,
                                       train_size=args.train_size, seed=0)
-    try:
-        # Every run shares the data subset and the label noise (seed 0); the
-        # seeds differ in initialization and shuffling only.
-        prepared = experiments.prepare_data(base)
-    except (FileNotFoundError, ValueError) as error:
-        arguments.fail(f"{error}")
+    # Every run shares the data subset and the label noise (seed 0); the
+    # seeds differ in initialization and shuffling only.
+    prepared = cli.prepare_or_fail(base)
     probe = prepared.x_test[: args.probe_images]
     rows = []
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
@@ -64,9 +57,9 @@ def main():
         for seed in (0, 1):
             recorder = analysis.FeatureSnapshots("pool2", probe, snapshots)
             print(f"Training {label}, seed {seed}, {args.epochs} epochs ...", flush=True)
-            experiments.train_variant(
+            training.train_variant(
                 dataclasses.replace(base, seed=seed), prepared, al2=use_al2, strategy=strategy,
-                callbacks=[recorder, experiments.EpochPrinter(f"{label} s{seed}")])
+                callbacks=[recorder, training.EpochPrinter(f"{label} s{seed}")])
             runs.append(recorder.snapshots)
         for row in analysis.similarity_across_runs(runs, keep=args.keep):
             rows.append({"variant": label, **row})
@@ -75,15 +68,11 @@ def main():
 
     if not chief:
         return
-    os.makedirs(args.output)
+    columns = ["variant", "epoch", "pair", *MEASURES]
     csv_path = os.path.join(args.output, "similarity.csv")
-    with open(csv_path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["variant", "epoch", "pair", *MEASURES])
-        writer.writeheader()
-        writer.writerows(rows)
-    table = reports.markdown_table(rows, ["variant", "epoch", "pair", *MEASURES])
-    with open(os.path.join(args.output, "similarity.md"), "w") as f:
-        f.write(table + "\n")
+    atomic.write_text(csv_path, reports.csv_text(rows, columns))
+    table = reports.markdown_table(rows, columns)
+    atomic.write_text(os.path.join(args.output, "similarity.md"), table + "\n")
     reports.plot_similarity(rows, MEASURES, os.path.join(args.output, "similarity.png"))
     print("\n" + table)
     print(f"\nWrote {csv_path}, similarity.md and similarity.png in {args.output}")

@@ -10,6 +10,8 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# benchmarks/svcca_numpy.py, svcca's recipe in NumPy, is the similarity tests' oracle.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 if os.environ.get("AL2_TEST_BLOCK_TENSORFLOW") == "1":
     sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
 

@@ -20,14 +20,15 @@ AGNOSTIC_FILES = [
     "tests/test_callbacks.py",
     "tests/test_schedules.py",
     "tests/test_insertion.py",
-    "tests/test_models.py",
+    "tests/models",
     "tests/test_optional.py",
 ]
 # DenseNet-121's training step costs 2.5 minutes op by op under JAX on 2
 # cores; its construction and the trunk/head split are covered by the other
 # model tests, its training step under TensorFlow and PyTorch.
 DESELECT = {
-    "jax": ["tests/test_models.py::test_reference_architectures_build_train_and_expose_trunk[densenet121-shape1-1024]"],
+    "jax": ["tests/models/test_registry.py::"
+            "test_reference_architectures_build_train_and_expose_trunk[densenet121-shape1-1024]"],
     "torch": [],
 }
 

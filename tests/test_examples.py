@@ -5,7 +5,8 @@ import sys
 
 import numpy as np
 import pytest
-from test_data import _write_dataset
+
+from tests.datasets.test_loading import _write_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -126,10 +127,17 @@ def test_ablation_example_on_saved_models(tmp_path):
         model.save(paths[-1])
     out = tmp_path / "out"
     result = _run("examples/ablation.py", "--models", *paths, "--data-dir", str(tmp_path),
-                  "--seeds", "2", "--mode", "unit", "--output", str(out))
+                  "--train-size", "16", "--seeds", "2", "--mode", "unit", "--output", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     assert (out / "ablation.csv").read_text().count("\n") == 1 + 2 * 11
     assert (out / "ablation.png").stat().st_size > 0
+    # The paper's training samples by default; --split test for the test set.
+    assert "16 train images" in (out / "ablation.md").read_text()
+    test_out = tmp_path / "test_out"
+    result = _run("examples/ablation.py", "--models", *paths, "--data-dir", str(tmp_path), "--split", "test",
+                  "--seeds", "1", "--output", str(test_out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "25 test images" in (test_out / "ablation.md").read_text()
     missing = _run("examples/ablation.py", "--models", str(tmp_path / "none.keras"))
     assert missing.returncode != 0 and "label_randomization.py" in missing.stderr
 

@@ -17,8 +17,8 @@ def test_require_returns_the_module():
 
 def test_missing_module_error_names_the_feature_and_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # as if not installed
-    with pytest.raises(ImportError, match=r"al2_keras\.data needs tensorflow.*pip install \"al2_keras\[cpu\]\""):
-        require("tensorflow", "al2_keras.data")
+    with pytest.raises(ImportError, match=r"al2_keras\.datasets needs tensorflow.*pip install \"al2_keras\[cpu\]\""):
+        require("tensorflow", "al2_keras.datasets")
 
 
 def test_core_import_loads_no_tensorflow():
@@ -32,6 +32,6 @@ def test_core_import_loads_no_tensorflow():
 
 
 def test_tensorflow_parts_are_listed_but_load_lazily():
-    assert {"data", "similarity", "cca", "CovarianceAccumulator"} <= set(dir(al2_keras))
+    assert {"datasets", "training", "tuning", "similarity", "cca", "CovarianceAccumulator"} <= set(dir(al2_keras))
     with pytest.raises(AttributeError, match="no attribute 'not_a_part'"):
         al2_keras.not_a_part  # noqa: B018

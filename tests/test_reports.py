@@ -48,11 +48,11 @@ def test_paper_table1_is_shipped():
 
 
 def test_seed_tables_and_curves(tmp_path):
-    from al2_keras import experiments
+    from al2_keras import results
 
     by_seed = {0: _results(), 1: _results()}
     by_seed[1]["bare_al2"]["history"]["val_accuracy"] = [0.8] * 3
-    tables = reports.seed_tables(experiments.seed_statistics(by_seed))
+    tables = reports.seed_tables(results.seed_statistics(by_seed))
     assert tables.startswith("Mean ± standard deviation over 2 seeds (0, 1).")
     assert "| bare_al2 | 85.00 ± 7.07 |" in tables
     # AL2's effect: +65 and +55 points, L_r ratio 1 for both seeds.

@@ -1,19 +1,16 @@
-"""Representation comparison: CCA, SVCCA, PWCCA and linear CKA."""
+"""Representation comparison: CCA, SVCCA, PWCCA and linear CKA.
 
-from al2_keras.similarity.cca import (
-    CCAResult,
-    PWCCAResult,
-    cca,
-    cca_from_moments,
-    pwcca,
-    pwcca_from_moments,
-    svcca,
-    svcca_from_moments,
-    svcca_mean,
-)
+One measure per module (`cca`, `svcca`, `pwcca`, `cka`); `covariances` computes
+the means and covariances they all start from, `accumulator` streams them.
+"""
+
+from al2_keras.similarity.accumulator import CovarianceAccumulator
+from al2_keras.similarity.cca import CCAResult, cca, cca_from_moments, svcca_mean
 from al2_keras.similarity.cka import cka_from_moments, linear_cka
 from al2_keras.similarity.conv import conv_to_neurons
-from al2_keras.similarity.covariance import CovarianceAccumulator, Moments, moments
+from al2_keras.similarity.covariances import Moments, moments
+from al2_keras.similarity.pwcca import PWCCAResult, pwcca, pwcca_from_moments
+from al2_keras.similarity.svcca import svcca, svcca_from_moments
 
 __all__ = [
     "CCAResult",

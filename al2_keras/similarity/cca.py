@@ -1,27 +1,25 @@
-"""CCA, SVCCA and PWCCA with the conventions of Google's svcca, in TensorFlow.
+"""CCA with the conventions of Google's svcca (`cca_core`), in TensorFlow.
 
 Inputs are (neurons, datapoints), as in svcca's `cca_core`. Every result is
 computed from the means and covariances of the two representations
 (`moments.Moments`), so the in-memory functions and the streaming
 accumulator share one implementation.
 
-The numbers equal svcca's (`get_cca_similarity`, `compute_pwcca`, the SVCCA
-of its tutorials), but the route differs where that is faster: the
-covariances are whitened by Cholesky factors and triangular solves instead
-of `pinv` and an eigendecomposition (the canonical correlations do not
-depend on the whitening), and PWCCA's QR of the (datapoints x neurons)
-directions is done through the Gram matrix, which the covariance gives
-without another pass over the data.
+The numbers equal svcca's `get_cca_similarity`, but the route differs where
+that is faster: the covariances are whitened by Cholesky factors and
+triangular solves instead of `pinv` and an eigendecomposition (the canonical
+correlations do not depend on the whitening).
 """
 
 import dataclasses
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 
 from al2_keras.optional import require
-from al2_keras.similarity import covariance as moments_lib
-from al2_keras.similarity.covariance import Moments
+from al2_keras.similarity import covariances as moments_lib
+from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _take2, _whitened_cross
+from al2_keras.similarity.covariances import Moments
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -55,24 +53,6 @@ class CCAResult:
     y_weights: Optional[np.ndarray] = None
     x_mean: Optional[np.ndarray] = None
     y_mean: Optional[np.ndarray] = None
-
-
-@dataclasses.dataclass
-class PWCCAResult:
-    """Projection-weighted CCA (Morcos et al., 2018).
-
-    Attributes:
-        mean: The projection-weighted mean of the canonical correlations.
-        weights: The projection weights (sum to 1).
-        coefficients: The canonical correlations they weight.
-        weighted_side: "x" or "y": the representation whose directions give
-            the weights (the one with fewer kept neurons).
-    """
-
-    mean: float
-    weights: np.ndarray
-    coefficients: np.ndarray
-    weighted_side: str
 
 
 def svcca_mean(coefficients: np.ndarray, threshold: float = SVCCA_MEAN_THRESHOLD) -> float:
@@ -147,54 +127,6 @@ def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
     return _Normalized(sxx, sxy, syy, x_idxs.numpy(), y_idxs.numpy(), kx, ky, xmax, ymax)
 
 
-def _take2(matrix, rows, cols):
-    return tf.gather(tf.gather(matrix, rows, axis=0), cols, axis=1)
-
-
-def _whitener(cov):
-    """Cholesky factor of `cov`, or None where `cov` is not positive definite."""
-    try:
-        chol = tf.linalg.cholesky(cov)
-    except tf.errors.InvalidArgumentError:
-        return None
-    if not bool(tf.reduce_all(tf.math.is_finite(chol))):
-        return None
-    return chol
-
-
-def _symmetric_eig(cov):
-    """Eigenvalues (descending) and eigenvectors of a symmetric PSD matrix.
-
-    Through the SVD, which TensorFlow computes faster than `eigh` on CPU;
-    for a positive semi-definite matrix the two decompositions coincide.
-    """
-    values, _, vectors = tf.linalg.svd(cov)
-    return values, vectors
-
-
-def _pinv_sqrt(cov):
-    """svcca's `sqrtm(pinv(cov))`, from one decomposition of `cov`."""
-    values, vectors = _symmetric_eig(cov)
-    cutoff = 1e-15 * tf.reduce_max(tf.abs(values))
-    inv_sqrt = tf.where(values > cutoff, 1.0 / tf.sqrt(tf.maximum(values, cutoff)), 0.0)
-    return tf.matmul(vectors * inv_sqrt[None, :], vectors, transpose_b=True)
-
-
-def _whiten_left(cov, matrix):
-    """`W @ matrix` with `W` a whitening of `cov` (W cov W^T = I on its range)."""
-    chol = _whitener(cov)
-    if chol is None:
-        return tf.matmul(_pinv_sqrt(cov), matrix), None
-    return tf.linalg.triangular_solve(chol, matrix, lower=True), chol
-
-
-def _whitened_cross(sxx, sxy, syy):
-    """`Wx sxy Wy^T` for whitenings Wx, Wy of sxx and syy, and the factors."""
-    left, chol_x = _whiten_left(sxx, sxy)
-    both_t, chol_y = _whiten_left(syy, tf.transpose(left))
-    return tf.transpose(both_t), chol_x, chol_y
-
-
 def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool = False) -> CCAResult:
     """CCA of two representations given their moments. See `cca`."""
     b = _normalized_blocks(m, epsilon)
@@ -209,27 +141,6 @@ def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool =
         x_weights=x_weights.numpy(), y_weights=y_weights.numpy(),
         x_mean=tf.gather(m.mean_x, b.kept_x).numpy(), y_mean=tf.gather(m.mean_y, b.kept_y).numpy(),
     )
-
-
-# From this size on, singular values come from `eigvalsh` of the Gram matrix,
-# which TensorFlow computes about twice as fast as `svd` on CPU. Their
-# absolute error is then up to ~1e-8 for correlations near zero (~1e-16 / c
-# above), instead of ~1e-15.
-_GRAM_SINGULAR_VALUES_FROM = 512
-
-
-def _singular_values(matrix):
-    """Singular values of `matrix`, descending."""
-    rows, cols = int(matrix.shape[0]), int(matrix.shape[1])
-    if min(rows, cols) < _GRAM_SINGULAR_VALUES_FROM:
-        return tf.linalg.svd(matrix, compute_uv=False)
-    gram = (
-        tf.matmul(matrix, matrix, transpose_b=True)
-        if rows <= cols
-        else tf.matmul(matrix, matrix, transpose_a=True)
-    )
-    values = tf.linalg.eigvalsh(gram)[::-1]
-    return tf.sqrt(tf.maximum(values, 0.0))
 
 
 def _canonical_weights(cov, chol, singular_vectors, scale):
@@ -319,143 +230,3 @@ def _cca_qr(x, y, epsilon):
     coefficients = tf.linalg.svd(tf.matmul(bases[0], bases[1], transpose_a=True), compute_uv=False)
     coefficients = tf.clip_by_value(coefficients, 0.0, 1.0)
     return _result(coefficients, masks[0], masks[1])
-
-
-def _svcca_moments(m: Moments, keep: Union[int, float]) -> Moments:
-    """Moments of the top singular directions of each representation."""
-    reduced = []
-    for cov in (m.cov_xx, m.cov_yy):
-        values, vectors = _symmetric_eig(cov)
-        reduced.append((values, vectors, _count_kept(values.numpy(), keep, int(cov.shape[0]))))
-    (vx, ux, kx), (vy, uy, ky) = reduced
-    ux, uy = ux[:, :kx], uy[:, :ky]
-    zero_x = tf.zeros([kx], m.mean_x.dtype)
-    zero_y = tf.zeros([ky], m.mean_y.dtype)
-    return Moments(
-        count=m.count,
-        mean_x=zero_x,
-        mean_y=zero_y,
-        cov_xx=tf.matmul(ux, tf.matmul(m.cov_xx, ux), transpose_a=True),
-        cov_xy=tf.matmul(ux, tf.matmul(m.cov_xy, uy), transpose_a=True),
-        cov_yy=tf.matmul(uy, tf.matmul(m.cov_yy, uy), transpose_a=True),
-    )
-
-
-def _count_kept(values: np.ndarray, keep, neurons: int) -> int:
-    if isinstance(keep, (bool, np.bool_)):
-        raise ValueError(f"`keep` must be an int or a float. Received: keep={keep!r}")
-    if not isinstance(keep, (int, float, np.number)):
-        raise TypeError(
-            "`keep` must be an int (directions to keep) or a float in (0, 1] (share of the "
-            f"variance). Received: keep={keep!r}")
-    if isinstance(keep, (int, np.integer)):
-        if keep < 1:
-            raise ValueError(f"`keep` must be >= 1. Received: keep={keep}")
-        return min(int(keep), neurons)
-    if not 0.0 < keep <= 1.0:
-        raise ValueError(
-            "A float `keep` is the fraction of variance to keep, in (0, 1]. "
-            f"Received: keep={keep}"
-        )
-    positive = np.clip(values, 0.0, None)
-    explained = np.cumsum(positive) / positive.sum()
-    return int(min(np.searchsorted(explained, keep - 1e-12) + 1, neurons))
-
-
-def svcca(x, y, keep: Union[int, float] = 20, epsilon: float = 1e-10) -> CCAResult:
-    """SVCCA: CCA between the top singular directions of each representation.
-
-    As in the svcca tutorials: each representation is mean-centred and
-    reduced to its top `keep` singular directions (scaled by their singular
-    values), then compared with CCA.
-
-    Args:
-        x: Activations (neurons_x, datapoints).
-        y: Activations (neurons_y, datapoints).
-        keep: Number of directions to keep (int), or the fraction of
-            variance they must explain (float in (0, 1]): the fewest
-            directions that reach it are kept.
-        epsilon: CCA regularization, as in `cca`.
-    """
-    return svcca_from_moments(moments_lib.moments(x, y), keep, epsilon)
-
-
-def svcca_from_moments(m: Moments, keep: Union[int, float] = 20, epsilon: float = 1e-10) -> CCAResult:
-    """SVCCA given the moments of the two representations. See `svcca`."""
-    return cca_from_moments(_svcca_moments(m, keep), epsilon)
-
-
-def pwcca(x, y, epsilon: float = 1e-10) -> PWCCAResult:
-    """Projection-weighted CCA, as svcca's `compute_pwcca`.
-
-    The canonical correlations are weighted by how much of the
-    representation with fewer kept neurons their directions account for.
-    svcca's `compute_pwcca` fails (IndexError) or mixes up neurons when `x`
-    keeps more neurons than `y`, because that branch reads `acts1` where it
-    means `acts2`; here that branch weights with `y`'s directions and `y`'s
-    activations, as intended.
-
-    svcca's directions add each neuron's mean back to the direction of the
-    same index, so for activations with non-zero means its result depends
-    on the sign LAPACK happens to give each singular vector. We keep the
-    formula and fix the signs (largest entry of each singular vector
-    positive): the result equals svcca's whenever LAPACK returns those
-    signs, and always for mean-centred activations.
-
-    Args:
-        x: Activations (neurons_x, datapoints).
-        y: Activations (neurons_y, datapoints).
-        epsilon: CCA regularization, as in `cca`.
-    """
-    return pwcca_from_moments(moments_lib.moments(x, y), epsilon)
-
-
-def flip_signs(u: tf.Tensor) -> tf.Tensor:
-    """Makes the largest-magnitude entry of each column positive.
-
-    svcca adds each neuron's mean back to the direction of the same index,
-    so its PWCCA weights change with the arbitrary sign of each singular
-    vector (whatever LAPACK returns). This fixes the sign deterministically.
-    """
-    rows = tf.argmax(tf.abs(u), axis=0)
-    pivots = tf.gather_nd(u, tf.stack([rows, tf.range(tf.shape(u, out_type=rows.dtype)[1])], axis=1))
-    return u * tf.where(pivots < 0, -tf.ones_like(pivots), tf.ones_like(pivots))[None, :]
-
-
-def pwcca_from_moments(m: Moments, epsilon: float = 1e-10) -> PWCCAResult:
-    """PWCCA given the moments of the two representations. See `pwcca`."""
-    b = _normalized_blocks(m, epsilon)
-    if b.x_idxs.sum() <= b.y_idxs.sum():
-        side, cov, other, cross, kept, mean = "x", b.sxx, b.syy, b.sxy, b.kept_x, m.mean_x
-        raw_cov = m.cov_xx
-    else:
-        side, cov, other, cross, kept, mean = "y", b.syy, b.sxx, tf.transpose(b.sxy), b.kept_y, m.mean_y
-        raw_cov = m.cov_yy
-    # svcca's directions are the left singular vectors of
-    # cov^-1/2 cross other^-1/2 with the symmetric inverse square root on
-    # this side; any whitening of the other side leaves them unchanged.
-    right, _ = _whiten_left(other, tf.transpose(cross))
-    coefficients, u, _ = tf.linalg.svd(tf.matmul(_pinv_sqrt(cov), tf.transpose(right)), full_matrices=False)
-    u = flip_signs(u)
-    # svcca's directions D = u^T (A - mu) + mu (mu_i added to row i) over the
-    # datapoints, P = QR(D^T). With n datapoints, D D^T = (n-1) u^T C u +
-    # n mu mu^T = L L^T and D A^T = (n-1) u^T C + n mu mu^T, so
-    # P^T A^T = L^-1 D A^T: no pass over the data.
-    n = tf.constant(float(m.count), tf.float64)
-    c = _take2(raw_cov, kept, kept)
-    mu = tf.gather(mean, kept)
-    mu_outer = n * mu[:, None] * mu[None, :]
-    c_u = tf.matmul(c, u)
-    gram = (n - 1.0) * tf.matmul(u, c_u, transpose_a=True) + mu_outer
-    dirns_acts = (n - 1.0) * tf.transpose(c_u) + mu_outer
-    chol = tf.linalg.cholesky(gram)
-    projections = tf.linalg.triangular_solve(chol, dirns_acts, lower=True)
-    weights = tf.reduce_sum(tf.abs(projections), axis=1)
-    weights = weights / tf.reduce_sum(weights)
-    coefficients = tf.abs(coefficients)
-    return PWCCAResult(
-        mean=float(tf.reduce_sum(weights * coefficients)),
-        weights=weights.numpy(),
-        coefficients=coefficients.numpy(),
-        weighted_side=side,
-    )

@@ -2,8 +2,8 @@
 
 
 from al2_keras.optional import require
-from al2_keras.similarity import covariance as moments_lib
-from al2_keras.similarity.covariance import Moments
+from al2_keras.similarity import covariances as moments_lib
+from al2_keras.similarity.covariances import Moments
 
 tf = require("tensorflow", "al2_keras.similarity")
 

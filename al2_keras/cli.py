@@ -1,0 +1,119 @@
+"""The example scripts' common flags: data, protocol, strategy, output.
+
+Each `add_*` function adds one group of flags to an `argparse` parser; the
+flags keep the names and meanings the README documents. A flag left unset
+keeps the preset's value (`protocol_from_args`).
+"""
+
+import argparse
+import dataclasses
+import os
+from typing import Callable, Optional
+
+from al2_keras import arguments, models
+from al2_keras.schedules import ProgressiveSchedule
+
+
+def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> None:
+    """--dataset, --data-dir, --corrupt, --train-size, --scaling, --image-size."""
+    group = parser.add_argument_group("data")
+    group.add_argument("--dataset", default=None, choices=dataset_choices, help="override the preset's dataset")
+    group.add_argument("--data-dir", default=None,
+                       help="directory with the IDX files (default: /usr/share/datasets/<dataset>, else TFDS)")
+    group.add_argument("--corrupt", type=arguments.fraction, default=None, help="fraction of labels corrupted")
+    group.add_argument("--train-size", type=arguments.positive_int, default=None)
+    group.add_argument("--scaling", choices=["unit", "reference"], default=None,
+                       help="input scaling: reference = (x/255 - mean)/std, the reference's; unit = x/255")
+    group.add_argument("--image-size", type=arguments.positive_int, default=None, metavar="PIXELS",
+                       help="resize images to PIXELS x PIXELS first (AlexNet needs >= 63)")
+
+
+def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
+    """--model, --epochs, --lr, --momentum, --batch-size, --time-compression,
+    --seed, --dropout-position, --shrink, --rotations, --mixup."""
+    group = parser.add_argument_group("protocol")
+    group.add_argument("--model", choices=models.names(), default=None,
+                       help="architecture (default: small_net, the paper's small CNN)")
+    group.add_argument("--epochs", type=arguments.positive_int, default=None)
+    group.add_argument("--lr", type=arguments.positive_float, default=None, help="SGD learning rate")
+    group.add_argument("--momentum", type=arguments.momentum, default=None)
+    group.add_argument("--batch-size", type=arguments.positive_int, default=None)
+    group.add_argument("--time-compression", type=arguments.positive_float, default=None,
+                       help="epochs of the paper's schedule per epoch (quick: 10)")
+    group.add_argument("--seed", type=arguments.non_negative_int, default=0)
+    group.add_argument("--dropout-position", choices=list(models.DROPOUT_POSITIONS), default=None,
+                       help="Dropout before the AL2 layer, as the reference (default), or after it")
+    group.add_argument("--shrink", type=arguments.percent, default=None, metavar="PERCENT",
+                       help="keep only this %% of the training set (the reference's percent_shrink_data)")
+    group.add_argument("--rotations", action="store_true",
+                       help="append a copy of every training image rotated by 90/180/270 degrees")
+    group.add_argument("--mixup", type=arguments.positive_float, default=None, metavar="ALPHA",
+                       help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
+
+
+def add_output_flags(parser: argparse.ArgumentParser, output: Optional[str] = None) -> None:
+    """--output DIR (when `output` is its default) or --run, --runs-dir, --models-dir."""
+    group = parser.add_argument_group("output")
+    if output is not None:
+        group.add_argument("--output", default=output, help="output directory (must not exist)")
+        return
+    group.add_argument("--run", default=None, help="run name (default: preset_dataset)")
+    group.add_argument("--runs-dir", default="runs")
+    group.add_argument("--models-dir", default="saved_models")
+
+
+def protocol_from_args(args: argparse.Namespace, preset: Callable):
+    """The preset's `Protocol` with every data and protocol flag that was set."""
+    names = dict(dataset="dataset", data_dir="data_dir", corrupt="corrupt", train_size="train_size",
+                 scaling="scaling", image_size="image_size", model="model", epochs="epochs",
+                 learning_rate="lr", momentum="momentum", batch_size="batch_size", seed="seed",
+                 dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup")
+    overrides = {field: getattr(args, flag) for field, flag in names.items()
+                 if getattr(args, flag, None) is not None}
+    if getattr(args, "rotations", False):
+        overrides["rotations"] = True
+    if getattr(args, "time_compression", None) is not None:
+        overrides["schedule"] = ProgressiveSchedule.time_compressed(args.time_compression)
+    return preset(**overrides)
+
+
+def prepare_or_fail(protocol, **kwargs):
+    """`training.prepare_data(protocol)`, or one `error:` line and exit 2.
+
+    Also checks, before any training, that the architecture takes the
+    images (a ValueError naming its minimum size otherwise).
+    """
+    from al2_keras import training  # needs TensorFlow
+
+    try:
+        prepared = training.prepare_data(protocol, **kwargs)
+        models.check_input_shape(protocol.model, prepared.x_train.shape[1:])
+    except (FileNotFoundError, ValueError) as error:
+        arguments.fail(f"{error}")
+    return prepared
+
+
+def strategy_or_fail(name: str):
+    """`distribute.get_strategy(name)`, or one `error:` line and exit 2."""
+    from al2_keras import distribute  # needs TensorFlow
+
+    try:
+        return distribute.get_strategy(name)
+    except ValueError as error:
+        arguments.fail(str(error))
+
+
+def refuse_existing(*paths: str, hint: str = "choose another output") -> None:
+    """Exits with an error if any of `paths` exists: nothing is overwritten."""
+    for path in paths:
+        if path and os.path.exists(path):
+            arguments.fail(f"{path} exists; {hint} (nothing is overwritten).")
+
+
+def describe(protocol, prepared) -> str:
+    """One line on the data and protocol of a run, for progress output."""
+    settings = {f.name: getattr(protocol, f.name) for f in dataclasses.fields(protocol)
+                if f.name not in ("schedule", "data_dir") and getattr(protocol, f.name) not in (None, False)}
+    return (f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
+            f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; {settings}; "
+            f"schedule {protocol.schedule!r}")

@@ -1,0 +1,82 @@
+"""What the architectures share: the named trunk output, AL2, Dropout's place, the head's end."""
+
+import keras
+
+from al2_keras.layers import AL2
+
+FEATURES_NAME = "features"
+AL2_NAME = "al2"
+DROPOUT_POSITIONS = ("before_al2", "after_al2")
+
+
+def check_dropout_position(dropout_position: str) -> str:
+    """Returns `dropout_position` if it is one of `DROPOUT_POSITIONS`, else raises."""
+    if dropout_position not in DROPOUT_POSITIONS:
+        raise ValueError(f"`dropout_position` must be one of {DROPOUT_POSITIONS}. "
+                         f"Received: dropout_position={dropout_position!r}")
+    return dropout_position
+
+
+def weight_decay_regularizer(weight_decay: float):
+    """L2 regularizer equal to SGD's coupled `weight_decay` (PyTorch's).
+
+    PyTorch's SGD adds `weight_decay * w` to each gradient; the loss term
+    `weight_decay / 2 * sum(w ** 2)` has exactly that gradient.
+    """
+    if weight_decay < 0:
+        raise ValueError(
+            f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay}"
+        )
+    if weight_decay == 0:
+        return None
+    return keras.regularizers.L2(weight_decay / 2.0)
+
+
+def batch_norm_layer(name: str) -> keras.layers.BatchNormalization:
+    """BatchNormalization with PyTorch's `BatchNorm2d` defaults, as the reference.
+
+    PyTorch's running-statistics momentum 0.1 is Keras's `momentum=0.9`
+    (Keras's default 0.99 averages over ~100 steps, longer than an epoch of
+    the quick protocol, so test-time statistics lag the weights); eps 1e-5.
+    """
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+
+
+def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name,
+                features_dropout=None, dropout_position="before_al2"):
+    """Names the trunk output, adds AL2, the head layers and a float32 softmax.
+
+    `features_dropout` (a Dropout layer or None) goes before the `"features"`
+    layer and AL2 (`"before_al2"`) or right after AL2 (`"after_al2"`).
+    """
+    check_dropout_position(dropout_position)
+    x = trunk_output
+    if features_dropout is not None and dropout_position == "before_al2":
+        x = features_dropout(x)
+    x = keras.layers.Identity(name=FEATURES_NAME)(x)
+    if al2:
+        x = AL2(weight=al2_weight, name=AL2_NAME)(x)
+    if features_dropout is not None and dropout_position == "after_al2":
+        x = features_dropout(x)
+    for layer in head_layers:
+        x = layer(x)
+    x = keras.layers.Dense(num_classes, name="logits", **reg)(x)
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def trunk_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:
+    """The sub-model from the inputs to the trunk output (layer `features`).
+
+    It shares its layers and weights with `model`.
+    """
+    return keras.Model(model.inputs, model.get_layer(features).output, name=f"{model.name}_trunk")
+
+
+def head_model(model: keras.Model, features: str = FEATURES_NAME) -> keras.Model:
+    """The sub-model from the trunk output (layer `features`) to the outputs.
+
+    It shares its layers and weights with `model` (the AL2 layer included),
+    so ablated or edited features can be fed through the head alone.
+    """
+    return keras.Model(model.get_layer(features).output, model.outputs, name=f"{model.name}_head")

@@ -1,0 +1,152 @@
+"""The one schema of a run's results: per-epoch history, summaries, seed statistics.
+
+A run's history maps each logged quantity to its per-epoch list: `val_accuracy`
+(test accuracy on clean labels), `cross_entropy` (L_c), `activation_loss`
+(L_r), `al2_weight`, and with `training.TrainingSetAccuracy` the training
+accuracy on noisy and clean labels and the share of corrupted labels
+memorized. Results are written and read here only.
+"""
+
+import csv
+import io
+import os
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from al2_keras import atomic
+from al2_keras.layers import ACTIVATION_LOSS_NAME
+
+CROSS_ENTROPY_NAME = "cross_entropy"
+RESULTS_FILE = "results.json"
+
+
+def variant_name(baseline: str, al2: bool) -> str:
+    """`<baseline>_al2` or `<baseline>_no_al2`."""
+    return f"{baseline}_{'al2' if al2 else 'no_al2'}"
+
+def summarize(history: dict, last: int = 5) -> dict:
+    """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r.
+
+    Also the final share of corrupted labels memorized (`final_memorized`)
+    when the history records it (`TrainingSetAccuracy`).
+    """
+    accuracy = np.asarray(history["val_accuracy"])
+    summary = {
+        "final_test_accuracy": float(accuracy[-1]),
+        "last_epochs_test_accuracy": float(accuracy[-last:].mean()),
+        "peak_test_accuracy": float(accuracy.max()),
+        "peak_epoch": int(accuracy.argmax()) + 1,
+        "final_cross_entropy": float(history[CROSS_ENTROPY_NAME][-1]),
+        "final_activation_loss": float(history[ACTIVATION_LOSS_NAME][-1]),
+    }
+    if history.get("memorized"):
+        summary["final_memorized"] = float(history["memorized"][-1])
+    return summary
+
+
+def _spread(values: Sequence[float]) -> dict:
+    """Mean, sample standard deviation (0 for one value), min, max and the values."""
+    values = [float(v) for v in values]
+    return {
+        "mean": float(np.mean(values)),
+        "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+        "min": min(values),
+        "max": max(values),
+        "values": values,
+    }
+
+
+def seed_statistics(results_by_seed: Mapping[int, dict], last: int = 5) -> dict:
+    """Mean and spread over seeds of every variant's summary and of AL2's effect.
+
+    Args:
+        results_by_seed: Seed -> output of `run_label_randomization`; every
+            seed must hold the same variants.
+        last: Epochs averaged for the last-epochs mean (`summarize`).
+
+    Returns:
+        A dict with `seeds` (sorted), `variants` (variant -> quantity of
+        `summarize` -> spread) and `effects` (baseline run without and with
+        AL2 -> spread of `final_difference` and `last_epochs_difference`,
+        test accuracy with AL2 minus without, and of
+        `activation_loss_ratio`, final L_r without AL2 over with). A spread
+        is a dict of `mean`, `std` (sample standard deviation), `min`,
+        `max` and the per-seed `values` in seed order.
+    """
+    if not results_by_seed:
+        raise ValueError("`results_by_seed` is empty: give the results of at least one seed.")
+    seeds = sorted(results_by_seed)
+    variants = list(results_by_seed[seeds[0]])
+    for seed in seeds:
+        if sorted(results_by_seed[seed]) != sorted(variants):
+            raise ValueError(f"Seed {seed} has variants {sorted(results_by_seed[seed])}, seed "
+                             f"{seeds[0]} has {sorted(variants)}; every seed needs the same.")
+    summaries = {seed: {name: summarize(run["history"], last) for name, run in results_by_seed[seed].items()}
+                 for seed in seeds}
+    statistics = {"seeds": seeds, "variants": {}, "effects": {}}
+    for name in variants:
+        quantities = summaries[seeds[0]][name]
+        statistics["variants"][name] = {
+            quantity: _spread([summaries[seed][name][quantity] for seed in seeds]) for quantity in quantities}
+    first = results_by_seed[seeds[0]]
+    for baseline in dict.fromkeys(run["baseline"] for run in first.values()):
+        without, with_al2 = variant_name(baseline, False), variant_name(baseline, True)
+        if without not in first or with_al2 not in first:
+            continue
+        pairs = [(summaries[seed][without], summaries[seed][with_al2]) for seed in seeds]
+        statistics["effects"][baseline] = {
+            "final_difference": _spread(
+                [w["final_test_accuracy"] - n["final_test_accuracy"] for n, w in pairs]),
+            "last_epochs_difference": _spread(
+                [w["last_epochs_test_accuracy"] - n["last_epochs_test_accuracy"] for n, w in pairs]),
+            "activation_loss_ratio": _spread(
+                [n["final_activation_loss"] / w["final_activation_loss"] for n, w in pairs]),
+        }
+    return statistics
+
+
+def epochs_csv(results: Mapping) -> str:
+    """One CSV row per variant and epoch, one column per logged quantity."""
+    rows = io.StringIO()
+    keys = sorted({k for r in results.values() for k in r["history"]})
+    writer = csv.writer(rows)
+    writer.writerow(["variant", "baseline", "al2", "epoch", *keys])
+    for name, r in results.items():
+        for i in range(len(r["history"]["loss"])):
+            writer.writerow([name, r["baseline"], r["al2"], i + 1,
+                             *[r["history"].get(k, [None] * (i + 1))[i] for k in keys]])
+    return rows.getvalue()
+
+
+def write_run(directory: str, settings: Mapping, results: Mapping) -> None:
+    """`epochs.csv`, then `results.json` (settings and every number), atomically.
+
+    `results.json` is written last: its presence marks the run finished.
+    """
+    atomic.write_text(os.path.join(directory, "epochs.csv"), epochs_csv(results))
+    atomic.write_json(os.path.join(directory, RESULTS_FILE), {"protocol": dict(settings), "results": results},
+                      indent=1)
+
+
+def read_run(directory: str) -> dict:
+    """The `results` of a finished run's `results.json` (ValueError if damaged)."""
+    return atomic.read_json(os.path.join(directory, RESULTS_FILE), "results file")["results"]
+
+
+def seeds_csv(statistics: Mapping) -> str:
+    """One CSV row per seed and variant with every summary quantity."""
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    quantities = list(next(iter(statistics["variants"].values())))
+    writer.writerow(["seed", "variant", *quantities])
+    for index, seed in enumerate(statistics["seeds"]):
+        for name, spreads in statistics["variants"].items():
+            writer.writerow([seed, name, *[spreads[q]["values"][index] for q in quantities]])
+    return rows.getvalue()
+
+
+def write_seed_statistics(directory: str, statistics: Mapping) -> None:
+    """`seeds.json` (every spread) and `seeds.csv` (per-seed summaries)."""
+    atomic.write_json(os.path.join(directory, "seeds.json"), statistics, indent=1)
+    atomic.write_text(os.path.join(directory, "seeds.csv"), seeds_csv(statistics))

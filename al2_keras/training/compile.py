@@ -1,0 +1,58 @@
+"""The one way a model is built and compiled for a protocol (runner and tuner alike)."""
+
+from typing import Sequence
+
+import keras
+
+from al2_keras import models
+from al2_keras.results import CROSS_ENTROPY_NAME
+from al2_keras.training.protocol import Protocol
+
+
+def build_model(
+    protocol: Protocol,
+    input_shape: Sequence[int],
+    num_classes: int,
+    al2_weight: float = 0.0,
+    **options,
+) -> keras.Model:
+    """The protocol's architecture with an `AL2` layer at `al2_weight`.
+
+    A run without AL2 keeps the layer at weight 0 (and gets no scheduler),
+    so that its L_r is measured as with AL2. An architecture that cannot
+    take `input_shape` raises a ValueError naming its minimum size.
+
+    Args:
+        protocol: Gives the architecture (`protocol.model`) and where
+            Dropout sits (`protocol.dropout_position`).
+        input_shape: Shape of one image.
+        num_classes: Number of classes.
+        al2_weight: Initial AL2 weight.
+        **options: The baseline's builder options (`BASELINES`), e.g.
+            `batch_norm=True`, `dropout=0.5`, `weight_decay=5e-4`.
+    """
+    return models.get(
+        protocol.model, input_shape=tuple(input_shape), num_classes=num_classes, al2=True,
+        al2_weight=al2_weight, dropout_position=protocol.dropout_position, **options)
+
+
+def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
+    """Compiles `model` with SGD, cross-entropy loss and the L_c metric.
+
+    Integer labels, or one-hot (soft) labels when the protocol uses mixup.
+    """
+    if protocol.mixup_alpha is None:
+        loss, metrics = "sparse_categorical_crossentropy", [
+            "accuracy", keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+    else:
+        loss, metrics = "categorical_crossentropy", [
+            keras.metrics.CategoricalAccuracy(name="accuracy"),
+            keras.metrics.CategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+    model.compile(
+        optimizer=keras.optimizers.SGD(
+            learning_rate=protocol.learning_rate, momentum=protocol.momentum
+        ),
+        loss=loss,
+        metrics=metrics,
+    )
+    return model

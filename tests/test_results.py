@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from al2_keras import results
+
+
+def test_summarize_reads_final_last_epochs_and_peak_from_the_history():
+    history = {"val_accuracy": [0.2, 0.6, 0.4, 0.5], "cross_entropy": [2.0, 1.5, 1.2, 1.1],
+               "activation_loss": [0.3, 0.2, 0.1, 0.05], "memorized": [0.0, 0.1, 0.2, 0.3]}
+    summary = results.summarize(history, last=2)
+    assert summary == {
+        "final_test_accuracy": 0.5, "last_epochs_test_accuracy": pytest.approx(0.45),
+        "peak_test_accuracy": 0.6, "peak_epoch": 2, "final_cross_entropy": 1.1,
+        "final_activation_loss": 0.05, "final_memorized": 0.3}
+
+
+def _run_results(final_accuracy_without, final_accuracy_with, lr_without, lr_with):
+    def history(accuracy, activation_loss):
+        return {"val_accuracy": [0.1, accuracy], "cross_entropy": [2.0, 1.0],
+                "activation_loss": [1.0, activation_loss], "memorized": [0.0, 0.5]}
+    return {"bare_no_al2": {"baseline": "bare", "al2": False,
+                            "history": history(final_accuracy_without, lr_without)},
+            "bare_al2": {"baseline": "bare", "al2": True, "history": history(final_accuracy_with, lr_with)}}
+
+
+def test_seed_statistics_gives_mean_spread_and_al2_effect_per_baseline():
+    statistics = results.seed_statistics({
+        3: _run_results(0.2, 0.6, 0.5, 0.001),
+        1: _run_results(0.3, 0.5, 0.4, 0.004),
+    })
+    assert statistics["seeds"] == [1, 3]
+    final = statistics["variants"]["bare_al2"]["final_test_accuracy"]
+    assert final["values"] == [0.5, 0.6]  # in seed order
+    assert final["mean"] == pytest.approx(0.55) and final["std"] == pytest.approx(np.std([0.5, 0.6], ddof=1))
+    assert (final["min"], final["max"]) == (0.5, 0.6)
+    assert statistics["variants"]["bare_no_al2"]["final_memorized"]["mean"] == 0.5
+    effects = statistics["effects"]["bare"]
+    np.testing.assert_allclose(effects["final_difference"]["values"], [0.2, 0.4])
+    np.testing.assert_allclose(effects["activation_loss_ratio"]["values"], [100.0, 500.0])
+    np.testing.assert_allclose(effects["last_epochs_difference"]["values"], [0.1, 0.2])  # 2-epoch means
+
+
+def test_seed_statistics_of_one_seed_has_zero_spread_and_mismatched_seeds_are_an_error():
+    one = results.seed_statistics({0: _run_results(0.2, 0.6, 0.5, 0.001)})
+    assert one["effects"]["bare"]["final_difference"]["std"] == 0.0
+    partial = _run_results(0.2, 0.6, 0.5, 0.001)
+    del partial["bare_al2"]
+    with pytest.raises(ValueError, match="same"):
+        results.seed_statistics({0: _run_results(0.2, 0.6, 0.5, 0.001), 1: partial})
+    with pytest.raises(ValueError, match="at least one seed"):
+        results.seed_statistics({})

@@ -1,0 +1,13 @@
+import pytest
+
+from al2_keras import training
+
+
+def test_quick_protocol_is_the_calibrated_one():
+    protocol = training.quick_protocol()
+    assert (protocol.dataset, protocol.train_size, protocol.corrupt) == ("fashion_mnist", 5000, 0.75)
+    assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("unit", 0.01, 0.9)
+    assert (protocol.batch_size, protocol.epochs) == (64, 40)
+    # The paper's schedule, one epoch standing for ten: 1.1**10 per epoch early on.
+    assert protocol.schedule.time_scale == 10
+    assert protocol.schedule(3) == pytest.approx(0.01 * 1.1**30)
