@@ -14,6 +14,7 @@ Run: python examples/ablation.py [--models A.keras B.keras] [--mode unit] [--spl
 """
 
 import argparse
+import dataclasses
 import os
 
 import keras
@@ -52,7 +53,10 @@ def main():
                        "`python examples/label_randomization.py --preset quick`, or pass --models.")
     if chief:
         cli.refuse_existing(args.output, hint="choose another --output")
-    prepared = cli.prepare_or_fail(cli.protocol_from_args(args, training.quick_protocol))
+    protocol = cli.protocol_from_args(args, training.quick_protocol)
+    if args.split == "test":  # no training subset needed
+        protocol = dataclasses.replace(protocol, train_size=None)
+    prepared = cli.prepare_or_fail(protocol)
     if args.split == "train":
         images, labels = prepared.x_train, prepared.noisy.clean_labels
     else:
