@@ -59,7 +59,9 @@ def compare(neurons, datapoints, repeats, keep, methods=METHODS):
                 lambda: svcca_numpy.cca(x, y)[0]),
         f"SVCCA (keep {keep})": (lambda: al2_keras.svcca(x, y, keep=keep).coefficients,
                                  lambda: svcca_numpy.svcca(x, y, keep=keep)),
-        "PWCCA": (lambda: np.array([al2_keras.pwcca(x, y).mean]),
+        # svcca's definition on both sides (our default, Morcos et al.'s on
+        # centred activations, is a different number on uncentred inputs).
+        "PWCCA": (lambda: np.array([al2_keras.pwcca(x, y, svcca_compatible=True).mean]),
                   lambda: np.array([svcca_numpy.pwcca(x, y)[0]])),
     }
     for name, (ours, numpy_version) in cases.items():

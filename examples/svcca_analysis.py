@@ -1,13 +1,20 @@
-"""The paper's Figure 1: how similar are independently trained representations?
+"""The paper's Figure 1: how similar are representations that differ only in their initialization?
 
-Trains the small CNN twice (two seeds) without AL2 and twice with AL2 under the
-quick label-noise protocol (real Fashion-MNIST, 75% corrupted labels), records
-the trunk's conv representation (4x4x50, before flattening) on fixed test
-images at several epochs, and compares the two seeds with CCA, SVCCA, PWCCA and
-linear CKA, against a random-representation baseline. Writes a CSV, a
-Markdown table and a PNG plot of similarity against epoch.
+As the reference's analysis (`code/evaluate.py`): per condition (without and
+with AL2), 4 instances share the data subset, the noisy labels and the batch
+order and differ only in their initial weights; the trunk output after the
+second pool (4x4x50) is recorded on all 10,000 test images (160,000
+datapoints x 50 channels) at checkpoints that reach the late, strong-weight
+phase of the schedule; every pair within a condition (6 pairs) is compared with
+mean CCA, SVCCA (K=10), PWCCA (epsilon 1e-10) and linear CKA, and the first
+instance with uniform noise (the chance level). The quick protocol compresses
+the schedule ten-fold in time: epoch k stands for the paper's epoch 10 k, so
+checkpoints 1, 11, ..., 51 stand for the reference's 1, 101, ..., 501.
+Writes similarity.csv (every pair), summary.csv/.md (mean, std, min, max over
+pairs, the noise control) and similarity.png.
 
-Run: python examples/svcca_analysis.py [--epochs 20] [--probe-images 2000]
+Run: python examples/svcca_analysis.py            (the reference's protocol, ~20 min on 2 CPU cores)
+The earlier, lighter settings: --instances 2 --probe-images 2000 --keep 20 --epochs 20 --snapshots 1,5,10,20
 """
 
 import argparse
@@ -16,66 +23,69 @@ import os
 
 from al2_keras import analysis, arguments, atomic, cli, distribute, reports, training
 
-MEASURES = ("cca", "svcca", "pwcca", "cka")
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="directory with the Fashion-MNIST IDX files")
-    parser.add_argument("--epochs", type=arguments.positive_int, default=20)
-    parser.add_argument("--snapshots", type=arguments.epoch_list, default=[1, 5, 10, 20],
-                        help="comma-separated epochs at which to compare")
-    parser.add_argument("--probe-images", type=arguments.positive_int, default=2000,
-                        help="test images the representations are recorded on "
-                             "(x16 positions = datapoints)")
-    parser.add_argument("--train-size", type=arguments.positive_int, default=5000)
-    parser.add_argument("--keep", type=arguments.positive_int, default=20, help="SVCCA directions kept")
-    parser.add_argument("--output", default="runs/svcca_analysis",
-                        help="output directory (must not exist)")
+    parser.add_argument("--instances", type=arguments.positive_int, default=4,
+                        help="instances per condition, differing only in initial weights (>= 2)")
+    parser.add_argument("--snapshots", type=arguments.epoch_list, default=[1, 11, 21, 31, 41, 51],
+                        help="epochs at which to compare (default: the reference's 1, 101, ..., 501, compressed)")
+    parser.add_argument("--probe-images", type=arguments.positive_int, default=None,
+                        help="test images the representations are recorded on (default: all; x16 positions)")
+    parser.add_argument("--keep", type=arguments.positive_int, default=10, help="SVCCA directions kept (K)")
+    cli.add_data_flags(parser)
+    cli.add_protocol_flags(parser)
+    cli.add_output_flags(parser, output="runs/svcca_analysis")
     distribute.add_strategy_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    if args.instances < 2:
+        arguments.fail("--instances must be at least 2 (pairs are compared).")
     strategy = cli.strategy_or_fail(args.strategy)
     chief = distribute.is_chief()  # only the chief writes
     if chief:
         cli.refuse_existing(args.output, hint="choose another --output")
-    snapshots = sorted(e for e in args.snapshots if e <= args.epochs)
+    base = cli.protocol_from_args(args, training.quick_protocol)
+    if args.epochs is None:
+        base = dataclasses.replace(base, epochs=max(args.snapshots))
+    snapshots = sorted(e for e in args.snapshots if e <= base.epochs)
     if not snapshots:
-        arguments.fail(f"no --snapshots epoch is within --epochs {args.epochs}.")
-    base = training.quick_protocol(data_dir=args.data_dir, epochs=args.epochs,
-                                      train_size=args.train_size, seed=0)
-    # Every run shares the data subset and the label noise (seed 0); the
-    # seeds differ in initialization and shuffling only.
-    prepared = cli.prepare_or_fail(base)
+        arguments.fail(f"no --snapshots epoch is within --epochs {base.epochs}.")
+    prepared = cli.prepare_or_fail(base)  # one subset, one set of noisy labels, one batch order
     probe = prepared.x_test[: args.probe_images]
+    print(cli.describe(base, prepared) + f"; probe: {len(probe)} test images; snapshots {snapshots}")
     rows = []
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
         runs = []
-        for seed in (0, 1):
+        for instance in range(args.instances):
             recorder = analysis.FeatureSnapshots("pool2", probe, snapshots)
-            print(f"Training {label}, seed {seed}, {args.epochs} epochs ...", flush=True)
+            print(f"Training {label}, instance {instance} (init seed {base.seed + 1 + instance}), "
+                  f"{base.epochs} epochs ...", flush=True)
             training.train_variant(
-                dataclasses.replace(base, seed=seed), prepared, al2=use_al2, strategy=strategy,
-                callbacks=[recorder, training.EpochPrinter(f"{label} s{seed}")])
+                dataclasses.replace(base, init_seed=base.seed + 1 + instance), prepared, al2=use_al2,
+                strategy=strategy, callbacks=[recorder, training.EpochPrinter(f"{label} i{instance}")])
             runs.append(recorder.snapshots)
-        for row in analysis.similarity_across_runs(runs, keep=args.keep):
+        for row in analysis.similarity_across_runs(runs, keep=args.keep, seed=base.seed):
             rows.append({"variant": label, **row})
-            print(f"{label:>12} epoch {row['epoch']:>3} {row['pair']:>17}: "
-                  + " ".join(f"{m}={row[m]:.4f}" for m in MEASURES), flush=True)
-
+            print(f"{label:>12} epoch {row['epoch']:>3} {row['pair']:>10}: "
+                  + " ".join(f"{m}={row[m]:.4f}" for m in analysis.MEASURES), flush=True)
     if not chief:
         return
-    columns = ["variant", "epoch", "pair", *MEASURES]
-    csv_path = os.path.join(args.output, "similarity.csv")
-    atomic.write_text(csv_path, reports.csv_text(rows, columns))
-    table = reports.markdown_table(rows, columns)
-    atomic.write_text(os.path.join(args.output, "similarity.md"), table + "\n")
-    reports.plot_similarity(rows, MEASURES, os.path.join(args.output, "similarity.png"))
-    print("\n" + table)
-    print(f"\nWrote {csv_path}, similarity.md and similarity.png in {args.output}")
+    summary = [{"variant": variant, **stats} for variant in ("without AL2", "with AL2")
+               for stats in analysis.pair_statistics([r for r in rows if r["variant"] == variant])]
+    atomic.write_text(os.path.join(args.output, "similarity.csv"),
+                      reports.csv_text(rows, ["variant", "epoch", "pair", *analysis.MEASURES]))
+    atomic.write_text(os.path.join(args.output, "summary.csv"), reports.csv_text(summary))
+    table = reports.similarity_summary_table(summary, analysis.MEASURES)
+    atomic.write_text(os.path.join(args.output, "summary.md"),
+                      f"{args.instances} instances per condition ({summary[0]['pairs']} pairs), "
+                      f"{len(probe)} test images, SVCCA K={args.keep}; mean ± std over pairs "
+                      f"[min, max]; noise: instance 0 vs uniform noise.\n\n{table}\n")
+    reports.plot_similarity(summary, analysis.MEASURES, os.path.join(args.output, "similarity.png"))
+    print("\n" + table + f"\n\nWrote similarity.csv, summary.csv, summary.md, similarity.png in {args.output}")
 
 
 if __name__ == "__main__":

@@ -53,13 +53,15 @@ def test_svcca_analysis_help_and_existing_output_is_refused(tmp_path):
 def test_svcca_analysis_runs_on_idx_directory(tmp_path):
     _write_dataset(str(tmp_path), n_train=40, n_test=30)
     out = tmp_path / "out"
-    result = _run("examples/svcca_analysis.py", "--data-dir", str(tmp_path), "--epochs", "1",
-                  "--snapshots", "1", "--probe-images", "30", "--train-size", "32",
-                  "--output", str(out))
+    result = _run("examples/svcca_analysis.py", "--data-dir", str(tmp_path), "--epochs", "2",
+                  "--snapshots", "1,2", "--instances", "3", "--train-size", "32", "--output", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
-    header = (out / "similarity.csv").read_text().splitlines()[0]
-    assert header == "variant,epoch,pair,cca,svcca,pwcca,cka"
-    assert (out / "similarity.png").stat().st_size > 0 and (out / "similarity.md").exists()
+    lines = (out / "similarity.csv").read_text().splitlines()
+    assert lines[0] == "variant,epoch,pair,cca,svcca,pwcca,cka"
+    # 2 variants x 2 epochs x (3 pairs + the noise control), on every test image.
+    assert len(lines) == 1 + 2 * 2 * 4 and sum(",0 vs noise," in line for line in lines) == 4
+    assert "30 test images" in (out / "summary.md").read_text()
+    assert (out / "similarity.png").stat().st_size > 0
 
 
 def test_tune_penalty_help():

@@ -6,12 +6,16 @@ def test_markdown_table_formats_floats_and_keeps_column_order():
     assert table.splitlines() == ["| a | b |", "|---|---|", "| x | 0.1235 |"]
 
 
-def test_plot_similarity_writes_png(tmp_path):
-    rows = [{"variant": v, "pair": p, "epoch": e, "cca": 0.5, "pwcca": 0.4}
-            for v in ("with AL2", "without AL2") for p in ("seed 0 vs seed 1", "seed 0 vs random")
-            for e in (1, 2)]
+def test_similarity_summary_is_tabled_and_plotted(tmp_path):
+    summary = [{"variant": v, "epoch": e, "pairs": 6,
+                **{f"{m}_{k}": value for m in ("cca", "pwcca")
+                   for k, value in (("mean", 0.5), ("std", 0.01), ("min", 0.48), ("max", 0.52), ("noise", 0.02))}}
+               for v in ("with AL2", "without AL2") for e in (1, 2)]
+    table = reports.similarity_summary_table(summary, ["cca", "pwcca"])
+    assert table.splitlines()[0] == "| variant | epoch | cca | cca noise | pwcca | pwcca noise |"
+    assert "| with AL2 | 1 | 0.500 ± 0.010 [0.480, 0.520] | 0.020 |" in table
     path = tmp_path / "plot.png"
-    reports.plot_similarity(rows, ["cca", "pwcca"], str(path))
+    reports.plot_similarity(summary, ["cca", "pwcca"], str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

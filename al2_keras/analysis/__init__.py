@@ -6,7 +6,7 @@ import importlib
 from al2_keras.analysis.ablation import MODES, AblationResult, ablation_masks, cumulative_ablation
 from al2_keras.analysis.snapshots import FeatureSnapshots
 
-_ACROSS_RUNS = ("as_neurons", "compare_representations", "similarity_across_runs")
+_ACROSS_RUNS = ("MEASURES", "as_neurons", "compare_representations", "pair_statistics", "similarity_across_runs")
 
 
 def __getattr__(name):

@@ -1,5 +1,6 @@
 """Similarity of representations across runs, with a chance-level control."""
 
+import itertools
 from typing import Dict, Sequence
 
 import numpy as np
@@ -18,45 +19,72 @@ def as_neurons(features: np.ndarray) -> np.ndarray:
     )
 
 
-def compare_representations(x: np.ndarray, y: np.ndarray, keep: int = 20) -> Dict[str, float]:
-    """CCA mean, SVCCA mean, PWCCA and linear CKA of two (neurons, datapoints) arrays.
+def compare_representations(x: np.ndarray, y: np.ndarray, keep: int = 10, epsilon: float = 1e-10) -> Dict[str, float]:
+    """Mean CCA, SVCCA (top `keep` directions), PWCCA and linear CKA of two (neurons, datapoints) arrays.
 
-    All four are computed from one pass over the data (one set of moments).
+    All four are computed from one pass over the data (one set of moments),
+    with svcca's `epsilon` (the reference's 1e-10).
     """
     moments = similarity.moments(x, y)
     return {
-        "cca": similarity.cca_from_moments(moments).mean,
-        "svcca": similarity.svcca_from_moments(moments, keep=min(keep, x.shape[0], y.shape[0])).mean,
-        "pwcca": similarity.pwcca_from_moments(moments).mean,
+        "cca": similarity.cca_from_moments(moments, epsilon).mean,
+        "svcca": similarity.svcca_from_moments(moments, keep=min(keep, x.shape[0], y.shape[0]), epsilon=epsilon).mean,
+        "pwcca": similarity.pwcca_from_moments(moments, epsilon).mean,
         "cka": similarity.cka_from_moments(moments),
     }
 
 
-def similarity_across_runs(
-    runs: Sequence[Dict[int, np.ndarray]], keep: int = 20, seed: int = 0
-) -> list:
-    """Similarity between the first two runs' snapshots, epoch by epoch.
+MEASURES = ("cca", "svcca", "pwcca", "cka")
 
-    Also compares the first run with a random representation of the same
-    shape (Gaussian, same mean and standard deviation per neuron): the
-    chance level of each measure.
+
+def similarity_across_runs(
+    runs: Sequence[Dict[int, np.ndarray]], keep: int = 10, seed: int = 0, epsilon: float = 1e-10
+) -> list:
+    """Similarity between every pair of runs' snapshots, epoch by epoch, with a noise control.
+
+    As the reference's analysis (`code/evaluate.py`): every pair of the
+    instances within a condition is compared (6 pairs for 4 instances),
+    and the first instance is also compared with uniform noise of the same
+    shape (the chance level of each measure).
 
     Args:
-        runs: Two or more dicts epoch -> features of independently
-            initialized runs.
-        keep: SVCCA directions to keep.
-        seed: Seed of the random baseline.
+        runs: Two or more dicts epoch -> features (N, H, W, C) or (N, D) of
+            instances that differ in their initial weights.
+        keep: SVCCA directions kept (the reference's K=10).
+        seed: Seed of the noise control.
+        epsilon: svcca's regularization.
 
     Returns:
-        A list of rows {"epoch", "pair", "cca", "svcca", "pwcca", "cka"}.
+        A list of rows {"epoch", "pair", "cca", "svcca", "pwcca", "cka"};
+        pairs are named "i vs j" (0-based instances) and "0 vs noise".
     """
     if len(runs) < 2:
         raise ValueError(f"Need at least two runs to compare. Received {len(runs)}.")
     rng = np.random.default_rng(seed)
     rows = []
-    for epoch in sorted(set(runs[0]) & set(runs[1])):
-        a, b = as_neurons(runs[0][epoch]), as_neurons(runs[1][epoch])
-        rows.append({"epoch": epoch, "pair": "seed 0 vs seed 1", **compare_representations(a, b, keep)})
-        noise = a.mean(axis=1, keepdims=True) + a.std(axis=1, keepdims=True) * rng.standard_normal(a.shape)
-        rows.append({"epoch": epoch, "pair": "seed 0 vs random", **compare_representations(a, noise, keep)})
+    for epoch in sorted(set.intersection(*(set(run) for run in runs))):
+        neurons = [as_neurons(run[epoch]) for run in runs]
+        for i, j in itertools.combinations(range(len(runs)), 2):
+            rows.append({"epoch": epoch, "pair": f"{i} vs {j}",
+                         **compare_representations(neurons[i], neurons[j], keep, epsilon)})
+        noise = rng.uniform(size=neurons[0].shape)
+        rows.append({"epoch": epoch, "pair": "0 vs noise",
+                     **compare_representations(neurons[0], noise, keep, epsilon)})
     return rows
+
+
+def pair_statistics(rows: Sequence[Dict]) -> list:
+    """Per epoch: each measure's mean, standard deviation, min and max over the pairs, and the noise control."""
+    out = []
+    for epoch in sorted({row["epoch"] for row in rows}):
+        pairs = [row for row in rows if row["epoch"] == epoch and row["pair"] != "0 vs noise"]
+        control = [row for row in rows if row["epoch"] == epoch and row["pair"] == "0 vs noise"]
+        summary = {"epoch": epoch, "pairs": len(pairs)}
+        for measure in MEASURES:
+            values = np.array([row[measure] for row in pairs])
+            summary.update({f"{measure}_mean": float(values.mean()), f"{measure}_std": float(values.std()),
+                            f"{measure}_min": float(values.min()), f"{measure}_max": float(values.max())})
+            if control:
+                summary[f"{measure}_noise"] = float(control[0][measure])
+        out.append(summary)
+    return out

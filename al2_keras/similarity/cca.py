@@ -18,8 +18,8 @@ import numpy as np
 
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
-from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _take2, _whitened_cross
 from al2_keras.similarity.covariances import Moments
+from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _take2, _whitened_cross
 
 tf = require("tensorflow", "al2_keras.similarity")
 

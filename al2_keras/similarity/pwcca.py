@@ -28,8 +28,8 @@ import numpy as np
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import _normalized_blocks
-from al2_keras.similarity.linalg import _pinv_sqrt, _take2, _whiten_left
 from al2_keras.similarity.covariances import Moments
+from al2_keras.similarity.linalg import _pinv_sqrt, _take2, _whiten_left
 
 tf = require("tensorflow", "al2_keras.similarity")
 

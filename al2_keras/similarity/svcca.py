@@ -7,8 +7,8 @@ import numpy as np
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import CCAResult, cca_from_moments
-from al2_keras.similarity.linalg import _symmetric_eig
 from al2_keras.similarity.covariances import Moments
+from al2_keras.similarity.linalg import _symmetric_eig
 
 tf = require("tensorflow", "al2_keras.similarity")
 

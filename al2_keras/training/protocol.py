@@ -46,6 +46,10 @@ class Protocol:
             (`models.small_net`): "before_al2" (the reference) or "after_al2".
         image_size: Resize images to this square size first (e.g. 63 for
             AlexNet on 28x28 data); None keeps them.
+        init_seed: If set, the seed of the initial weights (and dropout),
+            while `seed` keeps the data subset, the label noise and the batch
+            order: instances that differ only in their initialization, as
+            the reference's Figure 1 trains them. None: `seed` for all.
     """
 
     model: str = "small_net"
@@ -68,6 +72,7 @@ class Protocol:
     mixup_alpha: Optional[float] = None
     dropout_position: str = "before_al2"
     image_size: Optional[int] = None
+    init_seed: Optional[int] = None
 
 
 def quick_protocol(**overrides) -> Protocol:

@@ -72,12 +72,16 @@ def train_variant(
         `(model, history)`: the trained model and `History.history`, whose
         `val_accuracy` is the test accuracy on clean test labels.
     """
-    keras.utils.set_random_seed(protocol.seed)
+    keras.utils.set_random_seed(protocol.seed if protocol.init_seed is None else protocol.init_seed)
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         model = build_model(protocol, prepared.x_train.shape[1:], prepared.num_classes,
                             al2_weight=protocol.schedule(0) if al2 else 0.0, **model_options)
         compile_for_protocol(model, protocol)
+    if protocol.init_seed is not None:
+        # TensorFlow combines the global seed with the shuffle's own: reseed
+        # so that the batch order depends on `seed` alone, as without init_seed.
+        keras.utils.set_random_seed(protocol.seed)
     all_callbacks = [FiniteLoss(), *callbacks]
     if al2:
         all_callbacks.insert(0, AL2Scheduler(protocol.schedule))

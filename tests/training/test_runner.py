@@ -156,3 +156,29 @@ def test_training_images_with_nan_are_refused_before_training():
     prepared.x_train[3, 5, 5, 0] = np.nan
     with pytest.raises(ValueError, match=r"`images` hold 1 NaN or infinite value"):
         training.train_variant(protocol, prepared, al2=True)
+
+
+def test_init_seed_changes_the_initial_weights_only(monkeypatch):
+    from al2_keras.training import runner
+
+    first_labels = []
+    make_dataset = runner.datasets.make_dataset
+
+    def recording(*args, **kwargs):
+        dataset = make_dataset(*args, **kwargs)
+        if kwargs.get("shuffle"):
+            first_labels.append(next(iter(dataset))[1].numpy())
+        return dataset
+
+    monkeypatch.setattr(runner.datasets, "make_dataset", recording)
+    prepared = training.prepare_data(training.quick_protocol(train_size=40, corrupt=0.5), _images())
+    kernels = []
+    for init_seed in (None, 1, 2):
+        protocol = training.quick_protocol(train_size=40, corrupt=0.5, epochs=1, batch_size=8,
+                                           init_seed=init_seed, learning_rate=1e-9)
+        model, _ = training.train_variant(protocol, prepared, al2=True)
+        kernels.append(model.get_layer("conv1").kernel.numpy())
+    # The same batches (data order from `seed`), different initial weights.
+    np.testing.assert_array_equal(first_labels[0], first_labels[1])
+    np.testing.assert_array_equal(first_labels[1], first_labels[2])
+    assert not np.allclose(kernels[1], kernels[2]) and not np.allclose(kernels[0], kernels[1])
