@@ -16,14 +16,9 @@ import numpy as np
 
 from al2_keras import atomic
 from al2_keras.layers import ACTIVATION_LOSS_NAME
+from al2_keras.training.protocol import CROSS_ENTROPY_NAME, variant_name
 
-CROSS_ENTROPY_NAME = "cross_entropy"
 RESULTS_FILE = "results.json"
-
-
-def variant_name(baseline: str, al2: bool) -> str:
-    """`<baseline>_al2` or `<baseline>_no_al2`."""
-    return f"{baseline}_{'al2' if al2 else 'no_al2'}"
 
 def summarize(history: dict, last: int = 5) -> dict:
     """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r.

@@ -2,30 +2,33 @@
 
 One container for a prepared dataset (`PreparedData`), made in one place
 (`prepare`), with one input-scaling default (`DEFAULT_SCALING`, the
-reference's normalization).
+reference's normalization). The names and the scaling need only NumPy; the
+rest (tf.data, TFDS) needs TensorFlow and loads on first use.
 """
 
-from al2_keras.datasets.augment import add_rotations, mixup, shrink
-from al2_keras.datasets.loading import (
-    NUM_CLASSES,
-    SYSTEM_DATA_ROOT,
-    ImageData,
-    check_name,
-    default_directories,
-    has_idx_files,
-    load,
-    load_idx_directory,
-    load_tfds,
-    read_idx,
-)
-from al2_keras.datasets.noise import NoisyLabels, corrupt_labels, subset_indices
-from al2_keras.datasets.pipeline import make_dataset, steps_per_epoch
-from al2_keras.datasets.prepared import PreparedData, prepare
+import importlib
+
+from al2_keras.datasets.names import NUM_CLASSES, check_name
 from al2_keras.datasets.scaling import DEFAULT_SCALING, SCALINGS, resize_images, scale_images
 
-__all__ = [
-    "DEFAULT_SCALING", "ImageData", "NUM_CLASSES", "NoisyLabels", "PreparedData", "SCALINGS",
-    "SYSTEM_DATA_ROOT", "add_rotations", "check_name", "corrupt_labels", "default_directories",
-    "has_idx_files", "load", "load_idx_directory", "load_tfds", "make_dataset", "mixup", "prepare",
-    "read_idx", "resize_images", "scale_images", "shrink", "steps_per_epoch", "subset_indices",
-]
+_LAZY = {
+    "augment": ("add_rotations", "mixup", "shrink"),
+    "loading": ("SYSTEM_DATA_ROOT", "ImageData", "default_directories", "has_idx_files", "load",
+                "load_idx_directory", "load_tfds", "read_idx"),
+    "noise": ("NoisyLabels", "corrupt_labels", "subset_indices"),
+    "pipeline": ("make_dataset", "steps_per_epoch"),
+    "prepared": ("PreparedData", "prepare"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:  # a submodule not imported yet
+        return importlib.import_module(f"al2_keras.datasets.{name}")
+    for module, names in _LAZY.items():
+        if name in names:
+            return getattr(importlib.import_module(f"al2_keras.datasets.{module}"), name)
+    raise AttributeError(f"module 'al2_keras.datasets' has no attribute '{name}'")
+
+
+__all__ = ["DEFAULT_SCALING", "NUM_CLASSES", "SCALINGS", "check_name", "resize_images", "scale_images",
+           *[name for names in _LAZY.values() for name in names]]

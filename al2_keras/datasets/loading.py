@@ -8,12 +8,12 @@ from typing import Optional
 
 import numpy as np
 
+from al2_keras.datasets.names import NUM_CLASSES, check_name
 from al2_keras.optional import require
 
 tf = require("tensorflow", "al2_keras.datasets")
 
 SYSTEM_DATA_ROOT = "/usr/share/datasets"
-NUM_CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
 
 
 # IDX file stems, as the MNIST and Fashion-MNIST distributions name them.
@@ -51,16 +51,6 @@ class ImageData:
     y_test: np.ndarray
     num_classes: int
     source: str
-
-
-def check_name(name: str) -> str:
-    """Returns `name` if it is a known dataset, else raises a ValueError listing them."""
-    if name not in NUM_CLASSES:
-        raise ValueError(
-            f"Unknown dataset. Received: name={name!r}; expected one of "
-            f"{sorted(NUM_CLASSES)}."
-        )
-    return name
 
 
 def read_idx(path: str) -> np.ndarray:

@@ -4,10 +4,8 @@ from typing import Optional
 
 import numpy as np
 
-from al2_keras.datasets.loading import check_name
+from al2_keras.datasets.names import check_name
 from al2_keras.optional import require
-
-tf = require("tensorflow", "al2_keras.datasets")
 
 # Reference normalization (x / 255 - mean) / std of the AL2 reference code.
 _REFERENCE_STATS = {
@@ -62,6 +60,7 @@ def resize_images(images: np.ndarray, size: Optional[int]) -> np.ndarray:
         raise ValueError(f"`size` must be >= 1. Received: size={size}")
     if len(images) == 0:
         return np.zeros((0, size, size, *images.shape[3:]), images.dtype)
+    tf = require("tensorflow", "al2_keras.datasets.resize_images")
     resized = tf.image.resize(images, (size, size), method="bilinear").numpy()
     if images.dtype == np.uint8:
         return np.clip(np.round(resized), 0, 255).astype(np.uint8)

@@ -19,7 +19,7 @@ import numpy as np
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _take2, _whitened_cross
+from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _svd, _take2, _whitened_cross
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -133,7 +133,7 @@ def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool =
     cross, chol_x, chol_y = _whitened_cross(b.sxx, b.sxy, b.syy)
     if not compute_weights:
         return _result(_singular_values(cross), b.x_idxs, b.y_idxs)
-    coefficients, u, v = tf.linalg.svd(cross, full_matrices=False)
+    coefficients, u, v = _svd(cross)
     x_weights = _canonical_weights(b.sxx, chol_x, u, b.xmax)
     y_weights = _canonical_weights(b.syy, chol_y, v, b.ymax)
     return _result(

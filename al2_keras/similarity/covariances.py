@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 
 from al2_keras.optional import require
+from al2_keras.similarity.linalg import on_cpu
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -78,6 +79,20 @@ def as_activations(array, name: str, dtype=tf.float64) -> tf.Tensor:
             f"`{name}` is empty: shape {tuple(tensor.shape)}."
         )
     return tensor
+
+
+def _as_numpy_activations(array, name: str, dtype=tf.float64) -> np.ndarray:
+    """`as_activations` for the CPU route: a float64 NumPy array (no copy when it is one)."""
+    array = array.numpy() if isinstance(array, (tf.Tensor, tf.Variable)) else np.asarray(array)
+    if array.dtype.kind not in "fiu":
+        raise ValueError(f"`{name}` must hold numbers. Received dtype {array.dtype.name}.")
+    if array.ndim != 2:
+        raise ValueError(
+            f"`{name}` must be 2-D, shaped (neurons, datapoints). Received shape {array.shape}; for "
+            "conv activations (N, H, W, C) use `conv_to_neurons` first.")
+    if array.size == 0:
+        raise ValueError(f"`{name}` is empty: shape {array.shape}.")
+    return np.asarray(array, dtype=np.float64)
 
 
 def check_finite(name: str, *statistics: tf.Tensor) -> None:
@@ -182,6 +197,29 @@ def _corrected_moments(x, y):
     return mean_x, mean_y, cov_xx, cov_xy, cov_yy, ratio
 
 
+def _numpy_moments(x: np.ndarray, y: np.ndarray) -> list:
+    """`_corrected_moments`, or `_centred_moments` when the means are too large, in NumPy.
+
+    `x @ x.T` runs as one symmetric rank-k update (half the products).
+    """
+    n = x.shape[1]
+    mean_x, mean_y = x.mean(axis=1), y.mean(axis=1)
+    grams = [x @ x.T, x @ y.T, y @ y.T]
+    corrections = [np.outer(mean_x, mean_x), np.outer(mean_x, mean_y), np.outer(mean_y, mean_y)]
+    cov_xx, cov_xy, cov_yy = [(g - n * c) / (n - 1) for g, c in zip(grams, corrections)]
+
+    def worst_ratio(mean, cov):
+        variance = np.diag(cov)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(variance > 0, np.square(mean) / np.where(variance > 0, variance, 1.0), 0.0)
+        return np.where((mean != 0) & (variance <= 0), np.inf, ratio).max()
+
+    if not max(worst_ratio(mean_x, cov_xx), worst_ratio(mean_y, cov_yy)) <= _MAX_MEAN_TO_VARIANCE:
+        xc, yc = x - mean_x[:, None], y - mean_y[:, None]
+        cov_xx, cov_xy, cov_yy = [g / (n - 1) for g in (xc @ xc.T, xc @ yc.T, yc @ yc.T)]
+    return [tf.constant(a) for a in (mean_x, mean_y, cov_xx, cov_xy, cov_yy)]
+
+
 # Up to this mean^2 / variance, covariances from uncentred products lose at
 # most ~1e-12 relative accuracy; beyond it the data are centred first.
 _MAX_MEAN_TO_VARIANCE = 1e4
@@ -193,17 +231,24 @@ def moments(x, y, dtype=tf.float64, for_cca: bool = True) -> Moments:
     With `for_cca` (the default) there must be more datapoints than neurons,
     as CCA needs; CKA is defined with fewer (`for_cca=False`).
     """
-    x = as_activations(x, "x", dtype)
-    y = as_activations(y, "y", dtype)
+    # On a CPU, NumPy's OpenBLAS products are about twice TensorFlow's in
+    # float64, and NumPy inputs need no conversion to tensors at all.
+    numpy_route = on_cpu() and tf.as_dtype(dtype) == tf.float64
+    convert = _as_numpy_activations if numpy_route else as_activations
+    x = convert(x, "x", dtype)
+    y = convert(y, "y", dtype)
     check_pair(x, y)
     count = int(x.shape[1])
     if for_cca:
         check_enough_datapoints(count, int(x.shape[0]), int(y.shape[0]))
     elif count < 2:
         raise ValueError(f"Comparing representations needs at least 2 datapoints. Received {count}.")
-    *stats, ratio = _corrected_moments(x, y)
-    if not float(ratio) <= _MAX_MEAN_TO_VARIANCE:  # also when NaN
-        stats = _centred_moments(x, y)
+    if numpy_route:
+        stats = _numpy_moments(x, y)
+    else:
+        *stats, ratio = _corrected_moments(x, y)
+        if not float(ratio) <= _MAX_MEAN_TO_VARIANCE:  # also when NaN
+            stats = _centred_moments(x, y)
     mean_x, mean_y, cov_xx, cov_xy, cov_yy = stats
     check_finite("x", mean_x, tf.linalg.diag_part(cov_xx))
     check_finite("y", mean_y, tf.linalg.diag_part(cov_yy))

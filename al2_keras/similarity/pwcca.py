@@ -29,7 +29,7 @@ from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import _normalized_blocks
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _pinv_sqrt, _take2, _whiten_left
+from al2_keras.similarity.linalg import _pinv_sqrt, _svd, _take2, _whiten_left
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -102,7 +102,7 @@ def pwcca_from_moments(m: Moments, epsilon: float = 1e-10, svcca_compatible: boo
         # inverse square root on this side); any whitening of the other side
         # leaves them unchanged. Their signs do not matter here.
         right, _ = _whiten_left(other, tf.transpose(cross))
-        coefficients, u, _ = tf.linalg.svd(tf.matmul(_pinv_sqrt(cov), tf.transpose(right)), full_matrices=False)
+        coefficients, u, _ = _svd(tf.matmul(_pinv_sqrt(cov), tf.transpose(right)))
     n = tf.constant(float(m.count), tf.float64)
     c_u = tf.matmul(_take2(raw_cov, kept, kept), u)
     gram = (n - 1.0) * tf.matmul(u, c_u, transpose_a=True)

@@ -1,23 +1,39 @@
 """Training: the label-randomization protocol and its presets, the one build and
-compile path, the runner (variants, seeds, resume) and its callbacks."""
+compile path, the runner (variants, seeds, resume) and its callbacks.
 
-from al2_keras.results import variant_name
-from al2_keras.training.callbacks import (
-    EpochJournal,
-    EpochPrinter,
-    FiniteLoss,
-    SaveAtEpochs,
-    TrainingSetAccuracy,
-    read_journal,
-    training_set_accuracies,
-)
+The protocol and the build/compile path need only Keras; the runner and its
+callbacks (tf.data, tf.distribute) need TensorFlow and load on first use.
+"""
+
+import importlib
+
 from al2_keras.training.compile import build_model, compile_for_protocol
-from al2_keras.training.protocol import BASELINES, Protocol, paper_protocol, quick_protocol
-from al2_keras.training.runner import prepare_data, run_label_randomization, train_variant
+from al2_keras.training.protocol import (
+    BASELINES,
+    CROSS_ENTROPY_NAME,
+    Protocol,
+    paper_protocol,
+    quick_protocol,
+    variant_name,
+)
+
+_LAZY = {
+    "runner": ("prepare_data", "run_label_randomization", "train_variant"),
+    "callbacks": ("EpochJournal", "EpochPrinter", "FiniteLoss", "SaveAtEpochs", "TrainingSetAccuracy",
+                  "read_journal", "training_set_accuracies"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:  # a submodule not imported yet
+        return importlib.import_module(f"al2_keras.training.{name}")
+    for module, names in _LAZY.items():
+        if name in names:
+            return getattr(importlib.import_module(f"al2_keras.training.{module}"), name)
+    raise AttributeError(f"module 'al2_keras.training' has no attribute '{name}'")
+
 
 __all__ = [
-    "BASELINES", "EpochJournal", "EpochPrinter", "FiniteLoss", "Protocol", "SaveAtEpochs",
-    "TrainingSetAccuracy", "build_model", "compile_for_protocol", "paper_protocol", "prepare_data",
-    "quick_protocol", "read_journal", "run_label_randomization", "train_variant",
-    "training_set_accuracies", "variant_name",
+    "BASELINES", "CROSS_ENTROPY_NAME", "Protocol", "build_model", "compile_for_protocol", "paper_protocol",
+    "quick_protocol", "variant_name", *_LAZY["runner"], *_LAZY["callbacks"],
 ]

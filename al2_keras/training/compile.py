@@ -5,8 +5,7 @@ from typing import Sequence
 import keras
 
 from al2_keras import models
-from al2_keras.results import CROSS_ENTROPY_NAME
-from al2_keras.training.protocol import Protocol
+from al2_keras.training.protocol import CROSS_ENTROPY_NAME, Protocol
 
 
 def build_model(

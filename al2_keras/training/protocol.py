@@ -6,6 +6,10 @@ from typing import Callable, Optional
 from al2_keras.datasets.scaling import DEFAULT_SCALING
 from al2_keras.schedules import ProgressiveSchedule
 
+# The training cross-entropy L_c's name in the logs (the loss itself may hold
+# more terms: the AL2 penalty, weight decay).
+CROSS_ENTROPY_NAME = "cross_entropy"
+
 # The paper's four baselines: small_net options of each. Weight decay 5e-4 is
 # the usual SGD value for this CNN (the paper does not state its own).
 BASELINES = {
@@ -109,3 +113,8 @@ def paper_protocol(**overrides) -> Protocol:
                     schedule=ProgressiveSchedule())
     settings.update(overrides)
     return Protocol(**settings)
+
+
+def variant_name(baseline: str, al2: bool) -> str:
+    """`<baseline>_al2` or `<baseline>_no_al2`."""
+    return f"{baseline}_{'al2' if al2 else 'no_al2'}"

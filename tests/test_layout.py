@@ -1,0 +1,65 @@
+"""The house rules of the layout: small modules, no import circle, data flowing one way."""
+
+import ast
+import pathlib
+
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "al2_keras"
+
+
+def _modules() -> dict:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    return modules
+
+
+def _imports(path: pathlib.Path, modules: dict) -> set:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("al2_keras"):
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                found.add(candidate if candidate in modules else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("al2_keras"))
+    return found
+
+
+@pytest.mark.parametrize("name, path", sorted(_modules().items()))
+def test_every_module_is_at_most_300_lines(name, path):
+    assert len(path.read_text().splitlines()) <= 300, name
+
+
+def test_no_import_circle():
+    modules = _modules()
+    # The top-level package only re-exports; it is nobody's dependency.
+    graph = {m: {d for d in _imports(p, modules) if d in modules and d != "al2_keras"} for m, p in modules.items()}
+    state = {}
+
+    def visit(module, stack):
+        state[module] = "open"
+        for dependency in graph[module]:
+            assert state.get(dependency) != "open", " -> ".join(stack + [module, dependency])
+            if dependency not in state:
+                visit(dependency, stack + [module])
+        state[module] = "done"
+
+    for module in graph:
+        if module not in state:
+            visit(module, [])
+
+
+@pytest.mark.parametrize("upstream, downstream", [
+    ("al2_keras.datasets", "al2_keras.models"), ("al2_keras.models", "al2_keras.training"),
+    ("al2_keras.training", "al2_keras.results"), ("al2_keras.results", "al2_keras.reports"),
+    ("al2_keras.similarity", "al2_keras.analysis"), ("al2_keras.similarity", "al2_keras.training"),
+])
+def test_data_flows_one_way(upstream, downstream):
+    """Nothing in `upstream` imports `downstream` (or anything of it)."""
+    modules = _modules()
+    for name, path in modules.items():
+        if name == upstream or name.startswith(upstream + "."):
+            assert not any(d == downstream or d.startswith(downstream + ".") for d in _imports(path, modules)), name
