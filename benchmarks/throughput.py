@@ -5,7 +5,7 @@
    epochs so that both see the same machine load; prints medians and the ratio.
 2. Time to evaluate the 11 cumulative-ablation levels (one seed) on 10,000
    test images, with per-element masks and with per-unit masks, relative to
-   one plain evaluation of the same images (target <= 1.3x).
+   one plain evaluation of the same images (target <= 1.5x).
 
 Run alone (other heavy jobs distort timings): python benchmarks/throughput.py
 """
@@ -75,7 +75,7 @@ def main():
           f"{statistics.median(plain):.2f} s (medians of {args.repeats}):")
     for mode in modes:
         ratio = statistics.median(ablated[mode]) / statistics.median(plain)
-        print(f"  {mode:>7} masks: {statistics.median(ablated[mode]):.2f} s, ratio {ratio:.2f}x (target <= 1.3x)")
+        print(f"  {mode:>7} masks: {statistics.median(ablated[mode]):.2f} s, ratio {ratio:.2f}x (target <= 1.5x)")
 
 if __name__ == "__main__":
     main()

@@ -41,17 +41,23 @@ class AblationResult:
 def ablation_masks(shape: tuple, fractions: Sequence[float], mode: str, rng: np.random.Generator) -> np.ndarray:
     """Boolean keep-masks (levels, samples, features), nested across levels.
 
-    Level `f` zeroes exactly `round(f * features)` activations of each sample:
-    those with the lowest random scores, so each level's zeroed set contains
-    the previous one (cumulative). In "unit" mode the scores, hence the
-    zeroed units, are the same for every sample.
+    "element" mode, as the reference: at level `f` each activation is zeroed
+    with probability `f`, independently (a Bernoulli mask). One uniform score
+    per activation, zeroed where it is below `f`, makes the levels nested
+    (each level's zeroed set contains the previous one's) without changing
+    any level's distribution. "unit" mode: level `f` zeroes exactly
+    `round(f * features)` units, the same ones for every sample (those with
+    the lowest random scores, so again nested).
     """
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}. Received: mode={mode!r}")
     samples, features = shape
-    score_shape = (1, features) if mode == "unit" else (samples, features)
-    ranks = np.argsort(np.argsort(rng.random(score_shape), axis=1), axis=1)
-    counts = np.round(np.asarray(fractions) * features).astype(int)
+    fractions = np.asarray(fractions, dtype=np.float32)
+    if mode == "element":
+        scores = rng.random((samples, features), dtype=np.float32)
+        return scores[None, :, :] >= fractions[:, None, None]
+    ranks = np.argsort(np.argsort(rng.random((1, features)), axis=1), axis=1)
+    counts = np.round(fractions * features).astype(int)
     return ranks[None, :, :] >= counts[:, None, None]
 
 
@@ -67,12 +73,13 @@ def cumulative_ablation(
 ) -> AblationResult:
     """Test accuracy of `model` as a growing share of its features is zeroed.
 
-    The trunk runs once over `images`; every level of a seed is then
-    evaluated by the head in one stacked pass over the masked features. In
-    "unit" mode, when the head starts with a linear Dense layer (as in the
-    package's models), that layer is applied to all levels incrementally,
-    since nested unit masks differ by a few units from level to level: the
-    11 levels then cost little more than one evaluation.
+    The trunk runs once over `images`. When the head starts with a linear
+    Dense layer (as in the package's models), that layer is applied to each
+    level's masked features with NumPy's BLAS and the rest of the head runs
+    on the result; in "unit" mode incrementally, since nested unit masks
+    differ by a few units from level to level (the 11 levels then cost
+    little more than one evaluation). Other heads evaluate all levels in
+    one stacked pass.
 
     Args:
         model: A functional classifier with a trunk output layer `features`.
@@ -94,7 +101,7 @@ def cumulative_ablation(
     representation = trunk.predict(images, batch_size=batch_size, verbose=0)
     flat = representation.reshape(len(representation), -1)
     linear = None
-    if mode == "unit" and representation.ndim == 2:
+    if representation.ndim == 2:
         if "linear" not in split:
             split["linear"] = _leading_linear_layer(head, flat[:8])
         linear = split["linear"]
@@ -109,8 +116,9 @@ def cumulative_ablation(
             dense, rest = linear
             # Each level's pre-activations go through the rest of the head as
             # soon as they are formed: one (samples, units) array at a time.
+            through_dense = _unit_levels_through_dense if mode == "unit" else _element_levels_through_dense
             levels = np.empty((len(fractions), len(flat)), dtype=np.int64)
-            for level, pre_activations in _unit_levels_through_dense(flat, masks[:, 0], dense):
+            for level, pre_activations in through_dense(flat, masks[:, 0] if mode == "unit" else masks, dense):
                 levels[level] = np.argmax(_run(rest, pre_activations), axis=-1)
             predicted.append(levels)
     correct = np.stack(predicted) == np.asarray(labels)[None, None]
@@ -185,3 +193,24 @@ def _unit_levels_through_dense(flat: np.ndarray, keep: np.ndarray, dense):
             current = current + flat[:, added] @ kernel[added]
         kept_so_far |= added
         yield level, current
+
+
+def _element_levels_through_dense(flat: np.ndarray, keep: np.ndarray, dense):
+    """`dense` applied to the element-ablated features of every level, one level at a time.
+
+    One dense product per level (BLAS sgemm), none for a fully ablated level
+    (its pre-activations are the bias). An incremental sparse update (each
+    element enters once) was measured slower than the dense product on a
+    2-core CPU (scipy CSR at 10% density: build 0.09 s plus product 0.056 s
+    against 0.059 s dense, 10,000 x 800 @ 800 x 500).
+
+    Yields:
+        `(level, pre_activations)` for every level.
+    """
+    kernel = keras.ops.convert_to_numpy(dense.kernel)
+    bias = keras.ops.convert_to_numpy(dense.bias)
+    for level, level_keep in enumerate(keep):
+        if not level_keep.any():
+            yield level, np.broadcast_to(bias, (len(flat), kernel.shape[1])).astype(np.float32)
+        else:
+            yield level, np.where(level_keep, flat, 0.0).astype(np.float32, copy=False) @ kernel + bias

@@ -19,7 +19,7 @@ import numpy as np
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _pinv_sqrt, _singular_values, _svd, _take2, _whitened_cross
+from al2_keras.similarity.linalg import _matmul, _pinv_sqrt, _singular_values, _svd, _take2, _whitened_cross
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -147,7 +147,7 @@ def _canonical_weights(cov, chol, singular_vectors, scale):
     """Rows map centred activations to unit-variance canonical variates."""
     if chol is None:
         whitening = _pinv_sqrt(cov)
-        weights = tf.matmul(singular_vectors, whitening, transpose_a=True)
+        weights = _matmul(singular_vectors, whitening, transpose_a=True)
     else:
         weights = tf.transpose(
             tf.linalg.triangular_solve(chol, singular_vectors, lower=True, adjoint=True)

@@ -29,7 +29,7 @@ from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import _normalized_blocks
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _pinv_sqrt, _svd, _take2, _whiten_left
+from al2_keras.similarity.linalg import _matmul, _numpy, _pinv_sqrt, _svd, _take2, _whiten_left
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -78,12 +78,12 @@ def pwcca(x, y, epsilon: float = 1e-10, svcca_compatible: bool = False) -> PWCCA
 def _svcca_left_vectors(cov, cross, other):
     """svcca's `u` and `s`: NumPy SVD of pinv-sqrt(cov) cross pinv-sqrt(other), as `compute_ccas`."""
 
-    def inverse_sqrt(matrix):  # svcca's positivedef_matrix_sqrt(pinv(matrix))
-        values, vectors = np.linalg.eigh(np.linalg.pinv(matrix))
-        return (vectors * np.sqrt(values)) @ vectors.T
-
     cov, cross, other = (np.asarray(t) for t in (cov, cross, other))
-    u, s, _ = np.linalg.svd(inverse_sqrt(cov) @ cross @ inverse_sqrt(other))
+    # svcca's positivedef_matrix_sqrt(pinv(matrix)) is _pinv_sqrt's matrix
+    # (one eigh instead of pinv's SVD and an eigh; equal to rounding, which
+    # leaves LAPACK's signs of the SVD below as upstream gets them).
+    whitened = _numpy(_pinv_sqrt(cov)) @ cross @ _numpy(_pinv_sqrt(other))
+    u, s, _ = np.linalg.svd(whitened)
     return tf.constant(u[:, : len(s)]), tf.constant(np.abs(s))
 
 
@@ -102,10 +102,10 @@ def pwcca_from_moments(m: Moments, epsilon: float = 1e-10, svcca_compatible: boo
         # inverse square root on this side); any whitening of the other side
         # leaves them unchanged. Their signs do not matter here.
         right, _ = _whiten_left(other, tf.transpose(cross))
-        coefficients, u, _ = _svd(tf.matmul(_pinv_sqrt(cov), tf.transpose(right)))
+        coefficients, u, _ = _svd(_matmul(_pinv_sqrt(cov), right, transpose_b=True))
     n = tf.constant(float(m.count), tf.float64)
-    c_u = tf.matmul(_take2(raw_cov, kept, kept), u)
-    gram = (n - 1.0) * tf.matmul(u, c_u, transpose_a=True)
+    c_u = _matmul(_take2(raw_cov, kept, kept), u)
+    gram = (n - 1.0) * _matmul(u, c_u, transpose_a=True)
     dirns_acts = (n - 1.0) * tf.transpose(c_u)
     if svcca_compatible:
         mu = tf.gather(mean, kept)

@@ -8,7 +8,7 @@ from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import CCAResult, cca_from_moments
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _symmetric_eig
+from al2_keras.similarity.linalg import _matmul, _symmetric_eig
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -26,9 +26,9 @@ def _svcca_moments(m: Moments, keep: Union[int, float]) -> Moments:
         count=m.count,
         mean_x=zero_x,
         mean_y=zero_y,
-        cov_xx=tf.matmul(ux, tf.matmul(m.cov_xx, ux), transpose_a=True),
-        cov_xy=tf.matmul(ux, tf.matmul(m.cov_xy, uy), transpose_a=True),
-        cov_yy=tf.matmul(uy, tf.matmul(m.cov_yy, uy), transpose_a=True),
+        cov_xx=_matmul(ux, _matmul(m.cov_xx, ux), transpose_a=True),
+        cov_xy=_matmul(ux, _matmul(m.cov_xy, uy), transpose_a=True),
+        cov_yy=_matmul(uy, _matmul(m.cov_yy, uy), transpose_a=True),
     )
 
 

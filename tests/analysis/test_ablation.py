@@ -12,11 +12,17 @@ def _model_and_data():
     return model, rng.random((30, 20, 20, 1)).astype("float32"), rng.integers(0, 4, 30)
 
 
-def test_masks_zero_exact_nested_shares():
-    masks = analysis.ablation.ablation_masks((5, 10), [0.0, 0.3, 0.7, 1.0], "element", np.random.default_rng(0))
-    assert masks.shape == (4, 5, 10)
-    np.testing.assert_array_equal((~masks).sum(axis=2), [[0] * 5, [3] * 5, [7] * 5, [10] * 5])
+def test_element_masks_are_nested_bernoulli_and_unit_masks_exact():
+    fractions = [0.0, 0.3, 0.7, 1.0]
+    masks = analysis.ablation.ablation_masks((2000, 50), fractions, "element", np.random.default_rng(0))
+    assert masks.shape == (4, 2000, 50)
+    # Each activation zeroed with probability f, as the reference's Bernoulli masks.
+    np.testing.assert_allclose((~masks).mean(axis=(1, 2)), fractions, atol=0.01)
+    assert masks[0].all() and not masks[3].any()
     assert np.all(masks[1] <= masks[0]) and np.all(masks[2] <= masks[1])  # cumulative
+    unit = analysis.ablation.ablation_masks((5, 10), fractions, "unit", np.random.default_rng(0))
+    np.testing.assert_array_equal((~unit).sum(axis=2), [[0], [3], [7], [10]])  # one row: every sample
+    assert np.all(unit[2] <= unit[1])
 
 
 def test_unit_masks_are_shared_across_samples_and_element_masks_are_not():
@@ -68,3 +74,13 @@ def test_unit_mode_incremental_dense_path_equals_masked_head(monkeypatch):
     monkeypatch.setattr(analysis.ablation, "_leading_linear_layer", lambda head, probe: None)
     slow = analysis.ablation.cumulative_ablation(model, x, y, mode="unit", seeds=(0, 3))
     np.testing.assert_array_equal(fast.accuracy, slow.accuracy)
+
+
+def test_element_mode_dense_path_equals_the_stacked_masked_head(monkeypatch):
+    model, x, y = _model_and_data()
+    fast = analysis.cumulative_ablation(model, x, y, mode="element", seeds=(0, 2))
+    monkeypatch.setattr(analysis.ablation, "_leading_linear_layer", lambda head, probe: None)
+    analysis.ablation._SUB_MODELS.clear()
+    slow = analysis.cumulative_ablation(model, x, y, mode="element", seeds=(0, 2))
+    np.testing.assert_array_equal(fast.accuracy, slow.accuracy)
+    assert 0.0 < fast.accuracy[:, 5].mean() < 1.0
