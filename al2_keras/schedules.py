@@ -186,14 +186,28 @@ class ConstantSchedule:
         return f"{type(self).__name__}(weight={self.weight!r})"
 
 
-def get(identifier) -> Callable[[int], float]:
-    """Returns a schedule from a schedule, a callable, a number or a config.
+# Schedules by name: `get("paper", time_scale=0.1)`.
+NAMES = {"paper": ProgressiveSchedule, "constant": ConstantSchedule}
+
+
+def get(identifier, **options) -> Callable[[int], float]:
+    """Returns a schedule from a name, a schedule, a callable, a number or a config.
 
     Args:
-        identifier: A schedule object or any callable `epoch -> float`; a
-            number (a constant weight); or a dict produced by
-            `keras.saving.serialize_keras_object` of a schedule.
+        identifier: A name of `NAMES` ("paper": the paper's progressive
+            schedule, "constant"), built with `**options`; a schedule object
+            or any callable `epoch -> float`; a number (a constant weight);
+            or a dict produced by `keras.saving.serialize_keras_object` of a
+            schedule.
+        **options: The named schedule's arguments (names only).
     """
+    if isinstance(identifier, str):
+        if identifier not in NAMES:
+            raise ValueError(f"Unknown schedule {identifier!r}; choose from {sorted(NAMES)}, or pass a "
+                             "schedule, a callable `epoch -> weight` or a number.")
+        return NAMES[identifier](**options)
+    if options:
+        raise ValueError(f"Options {sorted(options)} go with a schedule name, e.g. get('paper', ...).")
     if identifier is None:
         return ProgressiveSchedule()
     if isinstance(identifier, dict):

@@ -11,9 +11,9 @@ from tests.datasets.test_loading import _write_dataset
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _run(*args):
+def _run(script, *args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, os.path.join(ROOT, script), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
 
@@ -67,6 +67,20 @@ def test_svcca_analysis_runs_on_idx_directory(tmp_path):
 def test_tune_penalty_help():
     result = _run("examples/tune_penalty.py", "--help")
     assert result.returncode == 0 and "--tuner" in result.stdout and "--quick" in result.stdout
+
+
+def test_tune_penalty_scores_its_final_comparison_on_the_held_out_test_set(tmp_path):
+    os.makedirs(tmp_path / "data")
+    _write_dataset(str(tmp_path / "data"), n_train=120, n_test=40)
+    result = _run("examples/tune_penalty.py", "--data-dir", str(tmp_path / "data"), "--train-size", "64",
+                  "--validation-size", "32", "--max-trials", "1", "--epochs", "2",
+                  "--directory", str(tmp_path / "tuning"), cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    comparison = (tmp_path / "tuning" / "al2_schedule" / "comparison.md").read_text()
+    assert "Scored on the test set, which no trial saw" in comparison
+    rows = [line for line in comparison.splitlines() if line.startswith("| ") and "schedule" not in line]
+    assert [row.split(" | ")[0] for row in rows] == ["| best found", "| paper default", "| no AL2"]
+    assert (tmp_path / "saved_models" / "tuned_al2_schedule.keras").exists()
 
 
 def test_label_randomization_writes_every_output_and_refuses_to_overwrite(tmp_path):

@@ -140,3 +140,13 @@ def test_growth_barely_above_one_is_computed_in_closed_form():
 def test_dict_that_is_not_a_serialized_schedule_is_an_error():
     with pytest.raises(ValueError, match="pass a callable"):
         schedules.get({0: 0.1, 5: 1.0})
+
+
+def test_schedules_by_name():
+    assert schedules.get("paper").get_config() == ProgressiveSchedule().get_config()
+    assert schedules.get("paper", time_scale=10.0)(3) == pytest.approx(ProgressiveSchedule.time_compressed(10)(3))
+    assert schedules.get("constant", weight=0.3)(50) == 0.3
+    with pytest.raises(ValueError, match="Unknown schedule 'stable'"):
+        schedules.get("stable")
+    with pytest.raises(ValueError, match="go with a schedule name"):
+        schedules.get(0.5, weight=1.0)

@@ -4,7 +4,7 @@ from typing import Sequence
 
 import keras
 
-from al2_keras import models
+from al2_keras import losses, models
 from al2_keras.training.protocol import CROSS_ENTROPY_NAME, Protocol
 
 
@@ -36,17 +36,17 @@ def build_model(
 
 
 def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
-    """Compiles `model` with SGD, cross-entropy loss and the L_c metric.
+    """Compiles `model` with SGD, the protocol's loss and the L_c metric.
 
     Integer labels, or one-hot (soft) labels when the protocol uses mixup.
     """
     if protocol.mixup_alpha is None:
-        loss, metrics = "sparse_categorical_crossentropy", [
-            "accuracy", keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+        metrics = ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
     else:
-        loss, metrics = "categorical_crossentropy", [
-            keras.metrics.CategoricalAccuracy(name="accuracy"),
-            keras.metrics.CategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+        metrics = [keras.metrics.CategoricalAccuracy(name="accuracy"),
+                   keras.metrics.CategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
+    # L_c stays the plain cross entropy (a metric) whatever loss trains the model.
+    loss = losses.get(protocol.loss, soft_labels=protocol.mixup_alpha is not None)
     model.compile(
         optimizer=keras.optimizers.SGD(
             learning_rate=protocol.learning_rate, momentum=protocol.momentum

@@ -50,6 +50,9 @@ class Protocol:
             (`models.small_net`): "before_al2" (the reference) or "after_al2".
         image_size: Resize images to this square size first (e.g. 63 for
             AlexNet on 28x28 data); None keeps them.
+        loss: The training loss, a name of `losses.NAMES`: "cross_entropy"
+            (the paper's) or a method users pick against label noise
+            instead ("gce", "sce", "bootstrap_soft", "bootstrap_hard").
         init_seed: If set, the seed of the initial weights (and dropout),
             while `seed` keeps the data subset, the label noise and the batch
             order: instances that differ only in their initialization, as
@@ -77,6 +80,7 @@ class Protocol:
     dropout_position: str = "before_al2"
     image_size: Optional[int] = None
     init_seed: Optional[int] = None
+    loss: str = "cross_entropy"
 
 
 def quick_protocol(**overrides) -> Protocol:

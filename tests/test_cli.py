@@ -1,0 +1,42 @@
+import argparse
+import dataclasses
+
+import pytest
+
+from al2_keras import cli, training
+
+
+def _parse(*argv):
+    parser = argparse.ArgumentParser()
+    cli.add_data_flags(parser)
+    cli.add_protocol_flags(parser)
+    cli.add_output_flags(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_unset_flags_keep_the_presets_values_and_set_ones_override():
+    protocol, preset = cli.protocol_from_args(_parse(), training.quick_protocol), training.quick_protocol()
+    assert protocol.schedule.get_config() == preset.schedule.get_config()
+    assert dataclasses.replace(protocol, schedule=None) == dataclasses.replace(preset, schedule=None)
+    protocol = cli.protocol_from_args(
+        _parse("--model", "alexnet", "--image-size", "63", "--lr", "0.1", "--dropout-position", "after_al2",
+               "--shrink", "50", "--rotations", "--time-compression", "5"), training.quick_protocol)
+    assert (protocol.model, protocol.image_size, protocol.learning_rate) == ("alexnet", 63, 0.1)
+    assert (protocol.dropout_position, protocol.shrink_percent, protocol.rotations) == ("after_al2", 50, True)
+    from al2_keras import ProgressiveSchedule
+
+    assert [protocol.schedule(e) for e in range(30)] == [ProgressiveSchedule.time_compressed(5)(e) for e in range(30)]
+
+
+def test_unknown_model_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        _parse("--model", "lenet")
+    assert "invalid choice: 'lenet'" in capsys.readouterr().err
+
+
+def test_existing_output_is_refused_with_one_error_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.refuse_existing(str(tmp_path), hint="choose another --output")
+    assert exit_info.value.code == 2
+    assert "exists; choose another --output (nothing is overwritten)" in capsys.readouterr().err
+    cli.refuse_existing(str(tmp_path / "new"), None)  # absent or unset paths pass

@@ -1,0 +1,57 @@
+"""Each loss against a value computed by hand from its paper's formula (p = [0.7, 0.2, 0.1])."""
+
+import keras
+import numpy as np
+import pytest
+
+from al2_keras import losses
+
+P = np.array([[0.7, 0.2, 0.1]], dtype="float32")
+
+
+@pytest.mark.parametrize("loss, label, expected", [
+    # (1 - 0.7^0.7) / 0.7
+    (losses.GeneralizedCrossEntropy(), 0, 0.3156344),
+    # 0.01 * -ln 0.7 + 1.0 * 4 * (1 - 0.7)
+    (losses.SymmetricCrossEntropy(), 0, 1.2035667),
+    # -(0.985 ln 0.7 + 0.01 ln 0.2 + 0.005 ln 0.1): target 0.95 y + 0.05 p
+    (losses.Bootstrapping("soft"), 0, 0.3789321),
+    # -(0.2 ln 0.7 + 0.8 ln 0.2): target 0.8 onehot(1) + 0.2 onehot(argmax p = 0)
+    (losses.Bootstrapping("hard"), 1, 1.3588853),
+])
+def test_loss_equals_the_hand_computed_value(loss, label, expected):
+    value = keras.ops.convert_to_numpy(loss(np.array([label]), P))
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    # The same with a one-hot (soft) label, and with a (batch, 1) integer label.
+    onehot = np.eye(3, dtype="float32")[[label]]
+    assert float(keras.ops.convert_to_numpy(loss(onehot, P))) == pytest.approx(expected, rel=1e-5)
+    assert float(keras.ops.convert_to_numpy(loss(np.array([[label]]), P))) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gce_tends_to_cross_entropy_and_mae():
+    label = np.array([0])
+    near_zero = float(keras.ops.convert_to_numpy(losses.GeneralizedCrossEntropy(q=1e-4)(label, P)))
+    assert near_zero == pytest.approx(-np.log(0.7), rel=1e-3)
+    assert float(keras.ops.convert_to_numpy(losses.GeneralizedCrossEntropy(q=1.0)(label, P))) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("name", losses.NAMES)
+def test_every_named_loss_serializes_and_trains(name):
+    loss = losses.get(name)
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(restored) is type(loss) and restored.get_config() == loss.get_config()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", loss)
+    x = np.random.default_rng(0).standard_normal((16, 4)).astype("float32")
+    history = model.fit(x, np.arange(16) % 3, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("make", [lambda: losses.GeneralizedCrossEntropy(q=0.0),
+                                  lambda: losses.SymmetricCrossEntropy(log_zero=0.0),
+                                  lambda: losses.Bootstrapping("medium"),
+                                  lambda: losses.Bootstrapping("soft", beta=1.5),
+                                  lambda: losses.get("focal")])
+def test_bad_settings_are_refused(make):
+    with pytest.raises(ValueError):
+        make()

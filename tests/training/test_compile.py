@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+
+from al2_keras import losses, training
+
+
+@pytest.mark.parametrize("loss, kind", [("cross_entropy", "SparseCategoricalCrossentropy"),
+                                        ("gce", "GeneralizedCrossEntropy"), ("sce", "SymmetricCrossEntropy"),
+                                        ("bootstrap_hard", "Bootstrapping")])
+def test_the_protocol_names_the_loss_and_l_c_stays_the_plain_cross_entropy(loss, kind):
+    protocol = training.quick_protocol(loss=loss, model="small_net")
+    model = training.compile_for_protocol(training.build_model(protocol, (28, 28, 1), 10, al2_weight=0.5), protocol)
+    assert type(model.loss).__name__ == kind
+    x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
+    logs = model.fit(x, np.arange(8) % 10, epochs=1, verbose=0).history
+    assert set(logs) >= {"loss", "accuracy", training.CROSS_ENTROPY_NAME}
+    assert float(model.get_layer("al2").weight.numpy()) == pytest.approx(0.5)
+
+
+def test_mixup_compiles_each_loss_for_soft_labels():
+    protocol = training.quick_protocol(loss="cross_entropy", mixup_alpha=0.4)
+    model = training.compile_for_protocol(training.build_model(protocol, (28, 28, 1), 10), protocol)
+    assert type(model.loss).__name__ == "CategoricalCrossentropy"
+    assert isinstance(losses.get("gce", soft_labels=True), losses.GeneralizedCrossEntropy)
