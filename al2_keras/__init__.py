@@ -19,46 +19,31 @@ TensorFlow, JAX and PyTorch backends. The parts built on TensorFlow
 ImportError that says what to install.
 """
 
-import importlib
-
-from al2_keras import analysis, models, paper, reports, results, schedules
+from al2_keras import analysis, losses, models, paper, reports, results, schedules
 from al2_keras.analysis import AblationResult, cumulative_ablation
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.insertion import insert_al2
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, find_al2_layers
 from al2_keras.models import AdaptiveAveragePooling2D, alexnet, densenet121, head_model, small_net, trunk_model
+from al2_keras.optional import lazy_attributes
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
 
 __version__ = "0.1.0"
 
 # Modules and names that need TensorFlow: loaded on first attribute access.
-_LAZY_MODULES = ("datasets", "distribute", "similarity", "training", "tuning")
-_LAZY_NAMES = {
-    name: "similarity"
-    for name in (
-        "CCAResult",
-        "CovarianceAccumulator",
-        "PWCCAResult",
-        "cca",
-        "conv_to_neurons",
-        "linear_cka",
-        "pwcca",
-        "svcca",
-    )
+_LAZY = {
+    "datasets": (),
+    "distribute": (),
+    "similarity": ("CCAResult", "CovarianceAccumulator", "PWCCAResult", "cca", "conv_to_neurons", "linear_cka",
+                   "pwcca", "svcca"),
+    "training": (),
+    "tuning": (),
 }
-
-
-def __getattr__(name):
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f"al2_keras.{name}")
-    if name in _LAZY_NAMES:
-        module = importlib.import_module(f"al2_keras.{_LAZY_NAMES[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'al2_keras' has no attribute '{name}'")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+    return sorted(set(globals()) | set(_LAZY) | {name for names in _LAZY.values() for name in names})
 
 
 __all__ = [
@@ -86,6 +71,7 @@ __all__ = [
     "head_model",
     "insert_al2",
     "linear_cka",
+    "losses",
     "models",
     "paper",
     "pwcca",

@@ -21,7 +21,7 @@ def require(module: str, feature: str) -> ModuleType:
 
     Args:
         module: The module to import, e.g. `"tensorflow"`.
-        feature: What needs it, for the message (e.g. `"al2_keras.data"`).
+        feature: What needs it, for the message (e.g. `"al2_keras.datasets"`).
 
     Returns:
         The imported module.
@@ -36,3 +36,23 @@ def require(module: str, feature: str) -> ModuleType:
             "AL2Scheduler, the model builders and insert_al2 work without it "
             "on every Keras backend."
         ) from error
+
+
+def lazy_attributes(package: str, table: dict):
+    """A module `__getattr__` (PEP 562) that imports submodules on first use.
+
+    Args:
+        package: The package's name (its `__name__`).
+        table: Submodule name -> the names it provides. A submodule's own
+            name gives the submodule.
+    """
+
+    def __getattr__(name):
+        if name in table:
+            return importlib.import_module(f"{package}.{name}")
+        for module, names in table.items():
+            if name in names:
+                return getattr(importlib.import_module(f"{package}.{module}"), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

@@ -6,10 +6,9 @@ reference's normalization). The names and the scaling need only NumPy; the
 rest (tf.data, TFDS) needs TensorFlow and loads on first use.
 """
 
-import importlib
-
 from al2_keras.datasets.names import NUM_CLASSES, check_name
 from al2_keras.datasets.scaling import DEFAULT_SCALING, SCALINGS, resize_images, scale_images
+from al2_keras.optional import lazy_attributes
 
 _LAZY = {
     "augment": ("add_rotations", "mixup", "shrink"),
@@ -21,14 +20,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:  # a submodule not imported yet
-        return importlib.import_module(f"al2_keras.datasets.{name}")
-    for module, names in _LAZY.items():
-        if name in names:
-            return getattr(importlib.import_module(f"al2_keras.datasets.{module}"), name)
-    raise AttributeError(f"module 'al2_keras.datasets' has no attribute '{name}'")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = ["DEFAULT_SCALING", "NUM_CLASSES", "SCALINGS", "check_name", "resize_images", "scale_images",
            *[name for names in _LAZY.values() for name in names]]

@@ -5,8 +5,7 @@ The protocol and the build/compile path need only Keras; the runner and its
 callbacks (tf.data, tf.distribute) need TensorFlow and load on first use.
 """
 
-import importlib
-
+from al2_keras.optional import lazy_attributes
 from al2_keras.training.compile import build_model, compile_for_protocol
 from al2_keras.training.protocol import (
     BASELINES,
@@ -24,14 +23,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:  # a submodule not imported yet
-        return importlib.import_module(f"al2_keras.training.{name}")
-    for module, names in _LAZY.items():
-        if name in names:
-            return getattr(importlib.import_module(f"al2_keras.training.{module}"), name)
-    raise AttributeError(f"module 'al2_keras.training' has no attribute '{name}'")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "BASELINES", "CROSS_ENTROPY_NAME", "Protocol", "build_model", "compile_for_protocol", "paper_protocol",

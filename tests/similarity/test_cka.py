@@ -3,14 +3,7 @@ import numpy as np
 import pytest
 
 import al2_keras
-
-
-def related(p=8, q=12, n=2000, seed=0, offset=0.0):
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((4, n))
-    x = np.maximum(rng.standard_normal((p, 4)) @ z + 0.5 * rng.standard_normal((p, n)), 0) + offset
-    y = rng.standard_normal((q, 4)) @ z + rng.standard_normal((q, n))
-    return x, y
+from tests.similarity.data import related
 
 
 def gram_cka(x, y, unbiased):
