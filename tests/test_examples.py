@@ -201,3 +201,19 @@ def test_bad_flag_is_one_error_line_naming_it_with_status_2(script, flags, expec
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and expected in errors[0], errors
     assert os.listdir(tmp_path) == []
+
+
+def test_label_randomization_takes_the_model_from_the_registry(tmp_path):
+    os.makedirs(tmp_path / "data")
+    _write_dataset(str(tmp_path / "data"), n_train=40, n_test=20)
+    common = ["--data-dir", str(tmp_path / "data"), "--train-size", "16", "--epochs", "1", "--baselines", "bare",
+              "--runs-dir", str(tmp_path / "runs"), "--models-dir", str(tmp_path / "models")]
+    refused = _run("examples/label_randomization.py", *common, "--model", "alexnet", "--run", "a")
+    assert refused.returncode == 2
+    assert "alexnet needs images of at least 63x63 pixels; these are 28x28" in refused.stderr
+    assert "--image-size 63" in refused.stderr and not (tmp_path / "runs" / "a").exists()
+    resized = _run("examples/label_randomization.py", *common, "--model", "alexnet", "--image-size", "63",
+                   "--run", "b")
+    assert resized.returncode == 0, resized.stderr[-2000:]
+    results = json.loads((tmp_path / "runs" / "b" / "results.json").read_text())
+    assert results["protocol"]["model"] == "alexnet" and results["protocol"]["image_size"] == 63
