@@ -125,7 +125,7 @@ def summary_table(results: Dict) -> str:
             "variant": name,
             "final test acc %": 100 * accuracy[-1],
             "last-5 mean %": 100 * sum(accuracy[-5:]) / len(accuracy[-5:]),
-            "peak test acc % (epoch)": f"{100 * accuracy[peak]:.2f} ({peak + 1})",
+            "peak test acc % (epoch; test-set epoch picking)": f"{100 * accuracy[peak]:.2f} ({peak + 1})",
             "final L_r": f"{h['activation_loss'][-1]:.3e}",
             "memorized %": 100 * h["memorized"][-1] if "memorized" in h else float("nan"),
         })
@@ -151,7 +151,7 @@ def seed_tables(statistics: Dict) -> str:
             "variant": name,
             "final test acc %": _mean_std(spreads["final_test_accuracy"], 100),
             "last-5 mean %": _mean_std(spreads["last_epochs_test_accuracy"], 100),
-            "peak test acc %": _mean_std(spreads["peak_test_accuracy"], 100),
+            "peak test acc % (test-set epoch picking)": _mean_std(spreads["peak_test_accuracy"], 100),
             "final L_r": _mean_std(spreads["final_activation_loss"], spec=".2e"),
             "memorized %": _mean_std(memorized, 100, ".1f") if memorized else "",
         })

@@ -62,7 +62,7 @@ def main():
         summary["memorized_corrupted_labels"] = training.training_set_accuracies(model, prepared)["memorized"]
         runs[label] = {"summary": summary, "history": history}
 
-    print("\n| run | final test acc | mean of last 5 epochs | peak test acc (epoch) "
+    print("\n| run | final test acc | mean of last 5 epochs | peak test acc (epoch; test-set epoch picking) "
           "| final L_c | final L_r | corrupted labels memorized |")
     print("|---|---|---|---|---|---|---|")
     for label, result in runs.items():
