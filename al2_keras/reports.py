@@ -2,9 +2,12 @@
 
 import csv
 import io
+import os
 from typing import Dict, Iterable, Optional, Sequence
 
 import numpy as np
+
+from al2_keras import atomic
 
 
 def _format(value) -> str:
@@ -227,3 +230,22 @@ def plot_ablation(curves: Dict, path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def write_run_report(directory: str, results: Dict, table_epochs: Sequence[int], paper: Optional[Dict] = None) -> str:
+    """`table.md` (Table 1's layout), `summary.md` and `curves.png` of one run; returns the tables' text."""
+    table = label_randomization_table(results, table_epochs, paper)
+    summary = summary_table(results)
+    atomic.write_text(os.path.join(directory, "table.md"),
+                      f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
+    atomic.write_text(os.path.join(directory, "summary.md"), summary + "\n")
+    plot_label_randomization(results, os.path.join(directory, "curves.png"))
+    return table + "\n\n" + summary
+
+
+def write_seed_report(directory: str, statistics: Dict, results_by_seed: Dict) -> str:
+    """`seeds.md` (mean and spread over seeds, AL2's effect) and `seeds.png`; returns the tables' text."""
+    tables = seed_tables(statistics)
+    atomic.write_text(os.path.join(directory, "seeds.md"), tables + "\n")
+    plot_seed_curves(results_by_seed, os.path.join(directory, "seeds.png"))
+    return tables

@@ -1,25 +1,15 @@
 """Label randomization (the paper's Table 1): four baselines without and with AL2.
 
 Trains the chosen architecture (default: the paper's small CNN) as bare, with
-BatchNorm, with Dropout 0.5 and with weight decay, each without and with AL2,
-on training labels of which a share is corrupted, and records per epoch the
-test accuracy (clean test labels), the training cross-entropy L_c, the
-activation loss L_r, the AL2 weight and the training accuracy on noisy and
-clean labels. Writes to the run directory: results.json (every number),
-epochs.csv, table.md (the paper's layout, with the paper's numbers beside ours
-on MNIST), summary.md and curves.png; saves models at chosen epochs under
-saved_models/<run>/<variant>/epoch_<k>.keras.
+BatchNorm, Dropout 0.5 and weight decay, each without and with AL2, on partly
+corrupted labels; records per epoch the test accuracy (clean labels), L_c, L_r,
+the AL2 weight and the training accuracy on noisy and clean labels. Writes
+results.json, epochs.csv, table.md (Table 1's layout), summary.md, curves.png;
+models under saved_models/<run>/<variant>/epoch_<k>.keras. Presets: quick
+(Fashion-MNIST, 5,000 images, 40 epochs, schedule compressed ten-fold; CPU) and
+paper (MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
-Presets: quick (real Fashion-MNIST, 5,000 images, 40 epochs, the schedule
-compressed ten-fold in time: minutes per variant on 2 CPU cores) and paper
-(the reference protocol: MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
-
-Run: python examples/label_randomization.py --preset quick
-With --seeds 0,1,2 every variant runs once per seed (each seed's outputs in
-<run>/seed_<s>/), and seeds.md, seeds.csv, seeds.json and seeds.png give each
-figure's mean and spread over the seeds and AL2's effect per baseline.
-An interrupted run continues with the same command plus --resume. For several
-GPUs or machines, see --strategy and the README's "Scaling out".
+Run: python examples/label_randomization.py --preset quick [--seeds 0,1,2] [--resume]
 """
 
 import argparse
@@ -27,7 +17,7 @@ import dataclasses
 import os
 import shutil
 
-from al2_keras import arguments, atomic, cli, distribute, paper, reports, results, training
+from al2_keras import arguments, cli, distribute, paper, reports, results, training
 
 
 def parse_args():
@@ -52,18 +42,12 @@ def parse_args():
 
 
 def write_run(protocol, run_results, out, table_epochs) -> None:
-    """The views (table.md, summary.md, curves.png), then epochs.csv and results.json."""
-    table = reports.label_randomization_table(
-        run_results, table_epochs, paper.table1() if protocol.dataset == "mnist" else None)
-    summary = reports.summary_table(run_results)
-    atomic.write_text(os.path.join(out, "table.md"),
-                      f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
-    atomic.write_text(os.path.join(out, "summary.md"), summary + "\n")
-    reports.plot_label_randomization(run_results, os.path.join(out, "curves.png"))
+    """The views (table.md, summary.md, curves.png), then epochs.csv and results.json (marks the seed done)."""
+    text = reports.write_run_report(out, run_results, table_epochs,
+                                    paper.table1() if protocol.dataset == "mnist" else None)
     settings = {f.name: getattr(protocol, f.name) for f in dataclasses.fields(protocol)}
-    settings["schedule"] = protocol.schedule.get_config()
-    results.write_run(out, settings, run_results)  # results.json last: marks the seed finished
-    print("\n" + table + "\n\n" + summary)
+    results.write_run(out, {**settings, "schedule": protocol.schedule.get_config()}, run_results)
+    print("\n" + text)
 
 
 def run_seed(args, protocol, out, models_dir, strategy):
@@ -93,10 +77,8 @@ def write_seed_summary(results_by_seed, out) -> None:
     """seeds.json, seeds.csv (results), seeds.md and seeds.png (views)."""
     statistics = results.seed_statistics(results_by_seed)
     results.write_seed_statistics(out, statistics)
-    tables = reports.seed_tables(statistics)
-    atomic.write_text(os.path.join(out, "seeds.md"), tables + "\n")
-    reports.plot_seed_curves(results_by_seed, os.path.join(out, "seeds.png"))
-    print("\n" + tables + f"\n\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}")
+    print("\n" + reports.write_seed_report(out, statistics, results_by_seed))
+    print(f"\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}")
 
 
 def main():

@@ -43,22 +43,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def compare_on_test_set(protocol, prepared, best, strategy, out) -> None:
-    """Best schedule, the paper's and no AL2, trained alike, scored on the test set no trial saw."""
-    rows = []
-    for label, schedule in (("best found", best), ("paper default", protocol.schedule), ("no AL2", None)):
-        summary = tuning.evaluate_schedule(protocol, prepared, schedule, strategy=strategy)
-        rows.append({"schedule": label, "final test acc %": 100 * summary["final_test_accuracy"],
-                     "mean of last 5 %": 100 * summary["last_epochs_test_accuracy"]})
-        print(f"  {label:>14}: test accuracy {rows[-1]['final test acc %']:.2f}% (final), "
-              f"{rows[-1]['mean of last 5 %']:.2f}% (mean of last 5)", flush=True)
-    table = reports.markdown_table(rows, list(rows[0]))
-    atomic.write_text(os.path.join(out, "comparison.md"),
-                      "Scored on the test set, which no trial saw (trials select on the validation split "
-                      f"carved from the training set).\n\n{table}\n")
-    atomic.write_json(os.path.join(out, "comparison.json"), rows, indent=1)
-
-
 def main():
     args = parse_args()
     if args.strategy == "multi-worker":
@@ -118,7 +102,12 @@ def main():
     print("\n" + table + f"\n\nBest schedule: {best!r}")
     if args.reference_runs:
         print("Held-out comparison (trained as the runner trains; scored on the test set, which no trial saw):")
-        compare_on_test_set(protocol, prepared, best, strategy, out)
+        rows = tuning.held_out_comparison(protocol, prepared, best, strategy)
+        table = reports.markdown_table(rows, list(rows[0]))
+        atomic.write_text(os.path.join(out, "comparison.md"), "Scored on the test set, which no trial saw (trials "
+                          f"select on the validation split carved from the training set).\n\n{table}\n")
+        atomic.write_json(os.path.join(out, "comparison.json"), rows, indent=1)
+        print(table)
     print(f"\nWrote {out}/trials.csv, trials.md, best_schedule.json"
           + (", comparison.md" if args.reference_runs else "") + f" and {model_path}")
 

@@ -5,6 +5,7 @@ from al2_keras.tuning.search_space import CONSTANT, NO_AL2, PROGRESSIVE, Range, 
 from al2_keras.tuning.tuner import (
     best_schedule,
     evaluate_schedule,
+    held_out_comparison,
     is_search_worker,
     make_tuner,
     objective_of,
@@ -13,6 +14,6 @@ from al2_keras.tuning.tuner import (
 
 __all__ = [
     "AL2HyperModel", "CONSTANT", "NO_AL2", "PROGRESSIVE", "Range", "ScheduleSearchSpace",
-    "best_schedule", "default_model_builder", "evaluate_schedule", "is_search_worker", "make_tuner",
-    "objective_of", "trial_rows",
+    "best_schedule", "default_model_builder", "evaluate_schedule", "held_out_comparison", "is_search_worker",
+    "make_tuner", "objective_of", "trial_rows",
 ]

@@ -167,3 +167,22 @@ def evaluate_schedule(
         protocol = dataclasses.replace(protocol, schedule=schedule)
     _, history = training.train_variant(protocol, prepared, al2=schedule is not None, strategy=strategy)
     return results.summarize(history)
+
+
+def held_out_comparison(
+    protocol: training.Protocol,
+    prepared: datasets.PreparedData,
+    best: Optional[Callable[[int], float]],
+    strategy: Optional[tf.distribute.Strategy] = None,
+) -> list:
+    """The best schedule, the protocol's (the paper's) and no AL2, trained alike, scored on the test set.
+
+    Returns rows `{"schedule", "final test acc %", "mean of last 5 %"}`; the
+    test set is the split no trial saw (`evaluate_schedule`).
+    """
+    rows = []
+    for label, schedule in (("best found", best), ("paper default", protocol.schedule), ("no AL2", None)):
+        summary = evaluate_schedule(protocol, prepared, schedule, strategy=strategy)
+        rows.append({"schedule": label, "final test acc %": 100 * summary["final_test_accuracy"],
+                     "mean of last 5 %": 100 * summary["last_epochs_test_accuracy"]})
+    return rows
