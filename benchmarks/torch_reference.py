@@ -13,7 +13,9 @@ Both train on the same images and batch size in one process; epochs
 alternate (torch, keras, torch, keras, ...) so that both see the same machine
 load, and the first epoch of each is a warm-up. Prints images/s (median over
 the timed epochs) for each, without and with AL2, and the ratio ours / torch
-(target >= 1.5 on CPU). PyTorch is a benchmark dependency only:
+(target >= 1.5 on CPU). Then the same training steps on one fixed in-memory
+batch (no input pipeline, no shuffling): the compute-only rate of each
+framework's kernels, which bounds what any input pipeline can reach. PyTorch is a benchmark dependency only:
 `pip install "torch==2.13.*"` (a CPU build where one is served).
 
 Run alone (other heavy jobs distort timings): python benchmarks/torch_reference.py
@@ -25,6 +27,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 import torch
 from torch import nn
 
@@ -115,12 +118,40 @@ def main():
                 times["keras"].append(keras_rate)
         rates[variant] = {name: statistics.median(values) for name, values in times.items()}
 
+    # Compute only: the training step on one fixed batch, repeated.
+    xb, yb = x[: args.batch_size], y[: args.batch_size]
+    fixed_torch = [(torch.from_numpy(xb.transpose(0, 3, 1, 2).copy()), torch.from_numpy(yb))] * steps
+    fixed_keras = tf.data.Dataset.from_tensors((xb, yb)).repeat()
+    floor = {}
+    for variant, weight in (("bare", 0.0), ("with AL2", 0.01)):
+        torch.manual_seed(0)
+        reference = ReferenceNet().to(device)
+        optimizer = torch.optim.SGD(reference.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        ours = keras_model(weight > 0, lr, momentum, weight_decay)
+        times = {"torch": [], "keras": []}
+        for epoch in range(args.epochs + 1):
+            start = time.perf_counter()
+            seen = torch_epoch(reference, optimizer, fixed_torch, weight, device)
+            torch_rate = seen / (time.perf_counter() - start)
+            start = time.perf_counter()
+            ours.fit(fixed_keras, epochs=1, steps_per_epoch=steps, verbose=0)
+            keras_rate = steps * args.batch_size / (time.perf_counter() - start)
+            if epoch:
+                times["torch"].append(torch_rate)
+                times["keras"].append(keras_rate)
+        floor[variant] = {name: statistics.median(values) for name, values in times.items()}
+
     print(f"Small CNN, batch {args.batch_size}, {args.images:,} images per epoch, device {device.type}, "
           f"Keras {keras.__version__} ({keras.backend.backend()}), PyTorch {torch.__version__} "
           f"({torch.get_num_threads()} threads); median of {args.epochs} alternating epochs")
     print("| variant | PyTorch reference (images/s) | al2_keras (images/s) | ours / reference |")
     print("|---|---|---|---|")
     for variant, rate in rates.items():
+        print(f"| {variant} | {rate['torch']:,.0f} | {rate['keras']:,.0f} | {rate['keras'] / rate['torch']:.2f} |")
+    print("\nCompute only (one fixed batch, no input pipeline):")
+    print("| variant | PyTorch reference (images/s) | al2_keras (images/s) | ours / reference |")
+    print("|---|---|---|---|")
+    for variant, rate in floor.items():
         print(f"| {variant} | {rate['torch']:,.0f} | {rate['keras']:,.0f} | {rate['keras'] / rate['torch']:.2f} |")
 
 
