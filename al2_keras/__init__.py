@@ -8,8 +8,8 @@ Rooms: the regularizer (`layers`, `schedules`, `callbacks`, `insertion`),
 `models` (architectures and their registry), `datasets`, `training` (the
 protocol and the runner), `results` (the schema of a run's numbers),
 `reports` (tables and plots), `similarity` (CCA, SVCCA, PWCCA, CKA),
-`analysis` (ablation, snapshots, similarity across runs), `tuning`
-(KerasTuner) and `distribute`.
+`analysis` (ablation, snapshots, similarity across runs), `losses` (losses
+against label noise), `tuning` (KerasTuner) and `distribute`.
 
 The core (the `AL2` layer, the schedules, `AL2Scheduler`, `models`,
 `insert_al2`, `analysis`' ablation) needs only Keras and NumPy and runs on the
