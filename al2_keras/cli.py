@@ -6,7 +6,6 @@ keeps the preset's value (`protocol_from_args`).
 """
 
 import argparse
-import dataclasses
 import os
 from typing import Callable, Optional
 
@@ -115,8 +114,8 @@ def refuse_existing(*paths: str, hint: str = "choose another output") -> None:
 
 def describe(protocol, prepared) -> str:
     """One line on the data and protocol of a run, for progress output."""
-    settings = {f.name: getattr(protocol, f.name) for f in dataclasses.fields(protocol)
-                if f.name not in ("schedule", "data_dir") and getattr(protocol, f.name) not in (None, False)}
+    settings = {name: value for name, value in protocol.settings().items()
+                if name not in ("schedule", "data_dir") and value not in (None, False)}
     return (f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
             f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; {settings}; "
             f"schedule {protocol.schedule!r}")

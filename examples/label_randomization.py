@@ -45,8 +45,7 @@ def write_run(protocol, run_results, out, table_epochs) -> None:
     """The views (table.md, summary.md, curves.png), then epochs.csv and results.json (marks the seed done)."""
     text = reports.write_run_report(out, run_results, table_epochs,
                                     paper.table1() if protocol.dataset == "mnist" else None)
-    settings = {f.name: getattr(protocol, f.name) for f in dataclasses.fields(protocol)}
-    results.write_run(out, {**settings, "schedule": protocol.schedule.get_config()}, run_results)
+    results.write_run(out, protocol.settings(), run_results)
     print("\n" + text)
 
 

@@ -82,6 +82,13 @@ class Protocol:
     init_seed: Optional[int] = None
     loss: str = "cross_entropy"
 
+    def settings(self) -> dict:
+        """Every field as plain data (the schedule as its config), for results files and logs."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        schedule = self.schedule
+        fields["schedule"] = schedule.get_config() if hasattr(schedule, "get_config") else repr(schedule)
+        return fields
+
 
 def quick_protocol(**overrides) -> Protocol:
     """The CPU-scale protocol calibrated to show AL2's effect in minutes.

@@ -11,3 +11,11 @@ def test_quick_protocol_is_the_calibrated_one():
     # The paper's schedule, one epoch standing for ten: 1.1**10 per epoch early on.
     assert protocol.schedule.time_scale == 10
     assert protocol.schedule(3) == pytest.approx(0.01 * 1.1**30)
+
+
+def test_settings_are_plain_data_with_the_schedule_config():
+    import json
+
+    settings = training.quick_protocol(seed=3).settings()
+    assert json.loads(json.dumps(settings)) == settings
+    assert settings["seed"] == 3 and settings["schedule"] == training.quick_protocol().schedule.get_config()
