@@ -76,6 +76,29 @@ def keras_model(al2: bool, lr: float, momentum: float, weight_decay: float) -> k
     return model
 
 
+def alternating_rates(torch_data, keras_data, steps, images, epochs, device, lr, momentum, weight_decay) -> dict:
+    """Variant -> median images/s of each framework, epochs alternating (the first one a warm-up)."""
+    rates = {}
+    for variant, weight in (("bare", 0.0), ("with AL2", 0.01)):
+        torch.manual_seed(0)
+        reference = ReferenceNet().to(device)
+        optimizer = torch.optim.SGD(reference.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        ours = keras_model(weight > 0, lr, momentum, weight_decay)
+        times = {"torch": [], "keras": []}
+        for epoch in range(epochs + 1):  # epoch 0: warm-up (tracing, allocation)
+            start = time.perf_counter()
+            seen = torch_epoch(reference, optimizer, torch_data, weight, device)
+            torch_rate = seen / (time.perf_counter() - start)
+            start = time.perf_counter()
+            ours.fit(keras_data, epochs=1, steps_per_epoch=steps, verbose=0)
+            keras_rate = images / (time.perf_counter() - start)
+            if epoch:
+                times["torch"].append(torch_rate)
+                times["keras"].append(keras_rate)
+        rates[variant] = {name: statistics.median(values) for name, values in times.items()}
+    return rates
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=20000, help="training images per epoch")
@@ -99,47 +122,14 @@ def main():
     dataset = datasets.make_dataset(x, y, args.batch_size, shuffle=True, seed=0, first_epoch=0)
     steps = datasets.steps_per_epoch(args.images, args.batch_size)
 
-    rates = {}
-    for variant, weight in (("bare", 0.0), ("with AL2", 0.01)):
-        torch.manual_seed(0)
-        reference = ReferenceNet().to(device)
-        optimizer = torch.optim.SGD(reference.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-        ours = keras_model(weight > 0, lr, momentum, weight_decay)
-        times = {"torch": [], "keras": []}
-        for epoch in range(args.epochs + 1):  # epoch 0: warm-up (tracing, allocation)
-            start = time.perf_counter()
-            seen = torch_epoch(reference, optimizer, loader, weight, device)
-            torch_rate = seen / (time.perf_counter() - start)
-            start = time.perf_counter()
-            ours.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
-            keras_rate = args.images / (time.perf_counter() - start)
-            if epoch:
-                times["torch"].append(torch_rate)
-                times["keras"].append(keras_rate)
-        rates[variant] = {name: statistics.median(values) for name, values in times.items()}
-
+    settings = dict(steps=steps, epochs=args.epochs, device=device, lr=lr, momentum=momentum,
+                    weight_decay=weight_decay)
+    rates = alternating_rates(loader, dataset, images=args.images, **settings)
     # Compute only: the training step on one fixed batch, repeated.
     xb, yb = x[: args.batch_size], y[: args.batch_size]
     fixed_torch = [(torch.from_numpy(xb.transpose(0, 3, 1, 2).copy()), torch.from_numpy(yb))] * steps
     fixed_keras = tf.data.Dataset.from_tensors((xb, yb)).repeat()
-    floor = {}
-    for variant, weight in (("bare", 0.0), ("with AL2", 0.01)):
-        torch.manual_seed(0)
-        reference = ReferenceNet().to(device)
-        optimizer = torch.optim.SGD(reference.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-        ours = keras_model(weight > 0, lr, momentum, weight_decay)
-        times = {"torch": [], "keras": []}
-        for epoch in range(args.epochs + 1):
-            start = time.perf_counter()
-            seen = torch_epoch(reference, optimizer, fixed_torch, weight, device)
-            torch_rate = seen / (time.perf_counter() - start)
-            start = time.perf_counter()
-            ours.fit(fixed_keras, epochs=1, steps_per_epoch=steps, verbose=0)
-            keras_rate = steps * args.batch_size / (time.perf_counter() - start)
-            if epoch:
-                times["torch"].append(torch_rate)
-                times["keras"].append(keras_rate)
-        floor[variant] = {name: statistics.median(values) for name, values in times.items()}
+    floor = alternating_rates(fixed_torch, fixed_keras, images=steps * args.batch_size, **settings)
 
     print(f"Small CNN, batch {args.batch_size}, {args.images:,} images per epoch, device {device.type}, "
           f"Keras {keras.__version__} ({keras.backend.backend()}), PyTorch {torch.__version__} "
