@@ -22,11 +22,12 @@ ImportError that says what to install.
 from al2_keras import analysis, losses, models, paper, reports, results, schedules
 from al2_keras.analysis import AblationResult, cumulative_ablation
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
+from al2_keras.head_bound import bound_head, head_layers
 from al2_keras.insertion import insert_al2
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, find_al2_layers
 from al2_keras.models import AdaptiveAveragePooling2D, alexnet, densenet121, head_model, small_net, trunk_model
 from al2_keras.optional import lazy_attributes
-from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
+from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule, StableSchedule
 
 __version__ = "0.1.0"
 
@@ -58,9 +59,11 @@ __all__ = [
     "CovarianceAccumulator",
     "PWCCAResult",
     "ProgressiveSchedule",
+    "StableSchedule",
     "WEIGHT_LOG_NAME",
     "alexnet",
     "analysis",
+    "bound_head",
     "cca",
     "conv_to_neurons",
     "cumulative_ablation",
@@ -68,6 +71,7 @@ __all__ = [
     "densenet121",
     "distribute",
     "find_al2_layers",
+    "head_layers",
     "head_model",
     "insert_al2",
     "linear_cka",

@@ -35,6 +35,13 @@ def positive_float(text: str) -> float:
     return _number(text, float, lambda v: v > 0, "a finite number > 0")
 
 
+def head_max_norm(text: str):
+    """`initial` or a finite number > 0 (the head's bound, `bound_head`)."""
+    if text == "initial":
+        return text
+    return _number(text, float, lambda v: v > 0, "'initial' or a finite number > 0")
+
+
 def momentum(text: str) -> float:
     """A number in [0, 1) (SGD momentum)."""
     return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")

@@ -1,5 +1,7 @@
 """The Keras callback that moves the AL2 weight along a schedule."""
 
+import copy
+
 import keras
 
 # Keras's own console output (its callbacks print through it; it honours
@@ -22,6 +24,13 @@ class AL2Scheduler(keras.callbacks.Callback):
     models included. The weight used in each epoch is written to the epoch's
     logs as `al2_weight` (History, CSVLogger and TensorBoard show it).
 
+    A schedule that learns from training (one with `update(epoch, logs)`,
+    such as `StableSchedule`) is copied (with what it has learned so far), so the scheduler's copy learns and
+    the object passed in stays a template; it gets each epoch's logs at the
+    epoch's end. What it learned travels with `get_state`/`set_state`:
+    `al2_keras.distribute.BackupAndRestore(dir, stateful=[scheduler])` saves
+    it with each backup, so a resumed run continues exactly.
+
     Args:
         schedule: A schedule, any callable `epoch -> weight`, or a number for
             a constant weight. Defaults to the paper's `ProgressiveSchedule()`.
@@ -35,7 +44,10 @@ class AL2Scheduler(keras.callbacks.Callback):
 
     def __init__(self, schedule=None, verbose: int = 0):
         super().__init__()
-        self.schedule = schedules.get(schedule)
+        schedule = schedules.get(schedule)
+        if _learns(schedule):
+            schedule = copy.deepcopy(schedule)
+        self.schedule = schedule
         self.verbose = verbose
         self._weight = None
 
@@ -67,3 +79,19 @@ class AL2Scheduler(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self._weight is not None:
             logs[WEIGHT_LOG_NAME] = self._weight
+        if _learns(self.schedule):
+            self.schedule.update(epoch, logs or {})
+
+    def get_state(self) -> dict:
+        """What the schedule has learned (`{}` for a fixed schedule)."""
+        return self.schedule.get_state() if _learns(self.schedule) else {}
+
+    def set_state(self, state: dict) -> None:
+        """Restores `get_state()`'s dict into the schedule."""
+        if _learns(self.schedule):
+            self.schedule.set_state(state)
+
+
+def _learns(schedule) -> bool:
+    """Whether a schedule learns from the epochs' logs (`StableSchedule`)."""
+    return callable(getattr(schedule, "update", None))

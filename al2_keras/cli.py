@@ -6,11 +6,12 @@ keeps the preset's value (`protocol_from_args`).
 """
 
 import argparse
+import dataclasses
 import os
 from typing import Callable, Optional
 
-from al2_keras import arguments, losses, models
-from al2_keras.schedules import ProgressiveSchedule
+from al2_keras import arguments, losses, models, schedules
+from al2_keras.head_bound import DEFAULT_MAX_NORM
 
 
 def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> None:
@@ -29,7 +30,7 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """--model, --epochs, --lr, --momentum, --batch-size, --time-compression,
-    --seed, --dropout-position, --shrink, --rotations, --mixup, --loss."""
+    --schedule, --head-max-norm, --seed, --dropout-position, --shrink, --rotations, --mixup, --loss."""
     group = parser.add_argument_group("protocol")
     group.add_argument("--model", choices=models.names(), default=None,
                        help="architecture (default: small_net, the paper's small CNN)")
@@ -39,6 +40,12 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch-size", type=arguments.positive_int, default=None)
     group.add_argument("--time-compression", type=arguments.positive_float, default=None,
                        help="epochs of the paper's schedule per epoch (quick: 10)")
+    group.add_argument("--schedule", choices=["paper", "stable"], default="paper",
+                       help="AL2 weight schedule: paper (the reference's, default) or stable (the paper's start, "
+                            "then a weight that follows the training cross-entropy; bounds the head)")
+    group.add_argument("--head-max-norm", type=arguments.head_max_norm, default=None, metavar="NORM",
+                       help="bound each head unit's weights to this norm, or 'initial': to its largest norm at "
+                            "initialization (default: initial with --schedule stable, none with paper)")
     group.add_argument("--seed", type=arguments.non_negative_int, default=0)
     group.add_argument("--dropout-position", choices=list(models.DROPOUT_POSITIONS), default=None,
                        help="Dropout before the AL2 layer, as the reference (default), or after it")
@@ -74,9 +81,18 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
                  if getattr(args, flag, None) is not None}
     if getattr(args, "rotations", False):
         overrides["rotations"] = True
-    if getattr(args, "time_compression", None) is not None:
-        overrides["schedule"] = ProgressiveSchedule.time_compressed(args.time_compression)
-    return preset(**overrides)
+    protocol = preset(**overrides)
+    name = getattr(args, "schedule", "paper")
+    compression = getattr(args, "time_compression", None)
+    if name != "paper" or compression is not None:
+        time_scale = compression if compression is not None else getattr(protocol.schedule, "time_scale", 1.0)
+        protocol = dataclasses.replace(protocol, schedule=schedules.get(name, time_scale=time_scale))
+    head_max_norm = getattr(args, "head_max_norm", None)
+    if head_max_norm is None and name == "stable":
+        head_max_norm = DEFAULT_MAX_NORM
+    if head_max_norm is not None:
+        protocol = dataclasses.replace(protocol, head_max_norm=head_max_norm)
+    return protocol
 
 
 def prepare_or_fail(protocol, **kwargs):

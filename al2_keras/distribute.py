@@ -131,9 +131,16 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     requires). A restarted run resumes at the epoch after the backup, so
     `AL2Scheduler` continues the schedule from there. Arguments as the Keras
     callback's; only `save_freq="epoch"` is supported.
+
+    Args:
+        stateful: Callbacks whose state goes into each backup too (objects
+            with `get_state()` -> JSON-able dict and `set_state(dict)`),
+            e.g. an `AL2Scheduler` whose schedule learns from training.
+            Back up after them: put this callback last.
     """
 
-    def __init__(self, backup_dir: str, save_freq="epoch", delete_checkpoint: bool = True):
+    def __init__(self, backup_dir: str, save_freq="epoch", delete_checkpoint: bool = True,
+                 stateful=()):
         if save_freq != "epoch":
             raise ValueError(
                 "al2_keras's BackupAndRestore backs up whole epochs only. "
@@ -141,6 +148,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             )
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
         self._restore_point = _UNREAD
+        self.stateful = list(stateful)
 
     def restore_epoch(self) -> int:
         """The epoch a run restarted now resumes at (0 without a usable backup)."""
@@ -196,6 +204,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         with np.load(os.path.join(directory, "random_state.npz")) as state:
             for index, variable in enumerate(_random_state(self.model)):
                 variable.assign(state[str(index)])
+        with open(os.path.join(directory, "epoch.json")) as f:
+            states = json.load(f).get("states", [])
+        if len(states) != len(self.stateful):
+            raise ValueError(
+                f"The backup {directory} holds the state of {len(states)} callback(s), but this run "
+                f"passes {len(self.stateful)} in `stateful`. Resume with the callbacks of the run that "
+                f"wrote it, or delete {self.backup_dir} to start afresh.")
+        for callback, state in zip(self.stateful, states):
+            callback.set_state(state)
         self._current_epoch = epoch
         # What Keras's own callback sets: fit starts at this epoch.
         self.model._initial_epoch = epoch
@@ -213,7 +230,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         np.savez(os.path.join(partial, "random_state.npz"),
                  **{str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(_random_state(self.model))})
         with open(os.path.join(partial, "epoch.json"), "w") as f:
-            json.dump({"epoch": epoch}, f)
+            json.dump({"epoch": epoch, "states": [c.get_state() for c in self.stateful]}, f)
             f.flush()
             os.fsync(f.fileno())
         if os.path.exists(final):  # the same epoch redone after a restart

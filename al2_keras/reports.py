@@ -8,6 +8,7 @@ from typing import Dict, Iterable, Optional, Sequence
 import numpy as np
 
 from al2_keras import atomic
+from al2_keras.training.protocol import CROSS_ENTROPY_NAME
 
 
 def _format(value) -> str:
@@ -249,3 +250,41 @@ def write_seed_report(directory: str, statistics: Dict, results_by_seed: Dict) -
     atomic.write_text(os.path.join(directory, "seeds.md"), tables + "\n")
     plot_seed_curves(results_by_seed, os.path.join(directory, "seeds.png"))
     return tables
+
+
+def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:
+    """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds."""
+    table = [{
+        "seed": r["seed"], "variant": r["variant"],
+        "peak % (epoch)": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
+        "final %": f"{100 * r['final']:.2f}", "final - peak": f"{100 * r['final_minus_peak']:+.2f}",
+        "last-5 mean %": f"{100 * r['last_epochs']:.2f}",
+        f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
+        "holds": "yes" if r["holds"] else "no",
+    } for r in rows]
+    return (f"Holds: final within {100 * tolerance:g} points of its own peak and last-5 mean above "
+            f"{reference}'s.\n\n" + markdown_table(table, list(table[0])))
+
+
+def plot_weights(results_by_seed: Dict, path: str) -> None:
+    """The AL2 weight (log scale) and the training cross-entropy L_c against epoch, per variant and seed."""
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    first = results_by_seed[min(results_by_seed)]
+    for index, name in enumerate(first):
+        for number, results in enumerate(results_by_seed.values()):
+            history = results[name]["history"]
+            epochs = np.arange(1, len(history["val_accuracy"]) + 1)
+            label = name if number == 0 else None
+            if any(history["al2_weight"]):
+                left.plot(epochs, history["al2_weight"], color=f"C{index}", alpha=0.8, label=label)
+            right.plot(epochs, history[CROSS_ENTROPY_NAME], color=f"C{index}", alpha=0.8, label=label)
+    left.set_yscale("log")
+    left.set(xlabel="epoch", ylabel="AL2 weight", title="AL2 weight (one line per seed)")
+    right.set(xlabel="epoch", ylabel="L_c", title="Training cross-entropy L_c (noisy labels)")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -145,3 +145,38 @@ def write_seed_statistics(directory: str, statistics: Mapping) -> None:
     """`seeds.json` (every spread) and `seeds.csv` (per-seed summaries)."""
     atomic.write_json(os.path.join(directory, "seeds.json"), statistics, indent=1)
     atomic.write_text(os.path.join(directory, "seeds.csv"), seeds_csv(statistics))
+
+
+def holding(results_by_seed: Mapping[int, dict], reference: str, tolerance: float = 0.03,
+            last: int = 5) -> list:
+    """Whether each variant holds its accuracy to the end of training, per seed.
+
+    A variant holds on a seed when its final test accuracy is within
+    `tolerance` of its own peak and its last-`last`-epochs mean is above
+    the `reference` variant's (e.g. Dropout alone) on the same seed.
+
+    Returns:
+        One dict per seed and variant (the reference excluded): `seed`,
+        `variant`, `peak`, `peak_epoch`, `final`, `final_minus_peak`,
+        `last_epochs`, `reference_last_epochs`, `holds` (accuracies as
+        fractions).
+    """
+    rows = []
+    for seed in sorted(results_by_seed):
+        runs = results_by_seed[seed]
+        if reference not in runs:
+            raise ValueError(f"Seed {seed} has no variant {reference!r} to compare with; it has {sorted(runs)}.")
+        baseline = summarize(runs[reference]["history"], last)["last_epochs_test_accuracy"]
+        for name, run in runs.items():
+            if name == reference:
+                continue
+            summary = summarize(run["history"], last)
+            gap = summary["final_test_accuracy"] - summary["peak_test_accuracy"]
+            rows.append({
+                "seed": seed, "variant": name, "peak": summary["peak_test_accuracy"],
+                "peak_epoch": summary["peak_epoch"], "final": summary["final_test_accuracy"],
+                "final_minus_peak": gap, "last_epochs": summary["last_epochs_test_accuracy"],
+                "reference_last_epochs": baseline,
+                "holds": bool(gap >= -tolerance and summary["last_epochs_test_accuracy"] > baseline),
+            })
+    return rows

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule
+from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule, StableSchedule
 
 SCHEDULE = ProgressiveSchedule(start=0.2, threshold=1.0, growth=2.0, late_growth=1.25)
 
@@ -120,3 +120,32 @@ def test_csv_logger_records_weight_and_activation_loss(tmp_path):
                  callbacks=[AL2Scheduler(SCHEDULE), keras.callbacks.CSVLogger(str(path))])
     header = path.read_text().splitlines()[0].split(",")
     assert "al2_weight" in header and "activation_loss" in header
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Records the AL2 layer's weight at each epoch's start (after the scheduler set it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.weights.append(float(keras.ops.convert_to_numpy(self.model.get_layer("al2").weight)))
+
+
+def _stable():
+    return StableSchedule(start=0.05, threshold=0.2, growth=2.0, late_growth=1.5, doubling_drop=0.001)
+
+
+def test_learning_schedule_gets_each_epochs_logs_and_the_template_stays_fresh():
+    x, y = _data()
+    template = _stable()
+    scheduler = AL2Scheduler(template)
+    history = _model().fit(x, y, batch_size=8, epochs=6, verbose=0, callbacks=[scheduler]).history
+    assert template.get_state()["reference"] is None  # the scheduler learned on its own copy
+    state = scheduler.get_state()
+    # Epochs 0, 1 at 0.05, 0.1; the next weight, 0.2, crosses: reference = L_c of epoch 1.
+    assert state["reference"] == pytest.approx(history["cross_entropy"][1])
+    assert history["al2_weight"][:3] == pytest.approx([0.05, 0.1, 0.2])
+    steps = np.array(history["al2_weight"][3:]) / np.array(history["al2_weight"][2:-1])
+    assert np.all((steps >= 1 / 1.5 - 1e-9) & (steps <= 1.5 + 1e-9))

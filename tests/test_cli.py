@@ -40,3 +40,22 @@ def test_existing_output_is_refused_with_one_error_line(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "exists; choose another --output (nothing is overwritten)" in capsys.readouterr().err
     cli.refuse_existing(str(tmp_path / "new"), None)  # absent or unset paths pass
+
+
+def test_schedule_stable_keeps_the_presets_time_scale_and_bounds_the_head():
+    from al2_keras import StableSchedule
+    from al2_keras.head_bound import DEFAULT_MAX_NORM
+
+    protocol = cli.protocol_from_args(_parse("--schedule", "stable"), training.quick_protocol)
+    assert isinstance(protocol.schedule, StableSchedule) and protocol.schedule.time_scale == 10
+    assert protocol.head_max_norm == DEFAULT_MAX_NORM == "initial"
+    protocol = cli.protocol_from_args(_parse("--schedule", "stable", "--head-max-norm", "3", "--time-compression",
+                                             "2"), training.quick_protocol)
+    assert (protocol.schedule.time_scale, protocol.head_max_norm) == (2, 3.0)
+    assert cli.protocol_from_args(_parse(), training.quick_protocol).head_max_norm is None
+
+
+def test_unknown_schedule_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        _parse("--schedule", "steady")
+    assert "invalid choice: 'steady'" in capsys.readouterr().err

@@ -339,3 +339,69 @@ def test_every_backup_damaged_is_an_error_naming_the_directory_and_the_fix(tmp_p
 def test_backup_refuses_batch_frequency():
     with pytest.raises(ValueError, match="save_freq=100"):
         distribute.BackupAndRestore("somewhere", save_freq=100)
+
+
+def _tiny_al2_model():
+    import keras
+
+    inputs = keras.Input((6,))
+    features = al2_keras.AL2(name="al2")(keras.layers.Dense(5, activation="relu")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(features))
+    model.compile("sgd", "sparse_categorical_crossentropy",
+                  metrics=[keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy")])
+    return model
+
+
+class _CrashAtEpoch:
+    """A callback that raises at the start of one epoch (built lazily: keras is imported in tests)."""
+
+    def __new__(cls, epoch):
+        import keras
+
+        class Crash(keras.callbacks.Callback):
+            def on_epoch_begin(self, index, logs=None):
+                if index == epoch:
+                    raise RuntimeError("simulated crash")
+
+        return Crash()
+
+
+def test_a_learning_schedule_resumes_exactly_from_a_backup(tmp_path):
+    """StableSchedule learns from L_c; its state goes into each backup with `stateful`."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 6)).astype("float32"), rng.integers(0, 3, 32)
+
+    def fit(extra, backup):
+        keras.utils.set_random_seed(0)
+        model = _tiny_al2_model()
+        scheduler = al2_keras.AL2Scheduler(al2_keras.StableSchedule(
+            start=0.05, threshold=0.2, growth=2.0, late_growth=1.5, doubling_drop=0.001))
+        callbacks = [scheduler, *extra]
+        if backup:
+            callbacks.append(distribute.BackupAndRestore(backup, stateful=[scheduler]))
+        history = model.fit(x, y, batch_size=8, epochs=7, verbose=0, shuffle=False, callbacks=callbacks)
+        return history.history["al2_weight"], scheduler.get_state()
+
+    whole, whole_state = fit([], None)
+    backup = str(tmp_path / "backup")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        fit([_CrashAtEpoch(5)], backup)
+    with open(tmp_path / "backup" / "epoch_5" / "epoch.json") as f:
+        assert json.load(f)["states"][0]["reference"] is not None
+    resumed, resumed_state = fit([], backup)
+    assert resumed == pytest.approx(whole[5:], rel=1e-6)
+    assert resumed_state == pytest.approx(whole_state, rel=1e-6)
+
+
+def test_backup_with_other_stateful_callbacks_is_an_error_naming_the_fix(tmp_path):
+    model = _tiny_al2_model()
+    x = np.zeros((8, 6), "float32")
+    scheduler = al2_keras.AL2Scheduler(al2_keras.StableSchedule())
+    model.fit(x, np.zeros(8), epochs=1, verbose=0,
+              callbacks=[scheduler, distribute.BackupAndRestore(str(tmp_path), delete_checkpoint=False,
+                                                                stateful=[scheduler])])
+    with pytest.raises(ValueError, match="holds the state of 1 callback.*passes 0"):
+        _tiny_al2_model().fit(x, np.zeros(8), epochs=2, verbose=0,
+                              callbacks=[distribute.BackupAndRestore(str(tmp_path))])

@@ -132,6 +132,26 @@ def test_label_randomization_over_seeds_writes_each_seed_and_the_spread(tmp_path
     assert bad.returncode != 0 and "comma-separated integers" in bad.stderr
 
 
+def test_stable_schedule_example_runs_the_three_variants_and_writes_its_tables(tmp_path):
+    _write_dataset(str(tmp_path), n_train=40, n_test=20)
+    args = ["examples/stable_schedule.py", "--data-dir", str(tmp_path), "--dataset", "mnist", "--epochs", "2",
+            "--train-size", "32", "--seeds", "0", "--run", "tiny", "--runs-dir", str(tmp_path / "runs")]
+    result = _run(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / "runs" / "tiny"
+    saved = json.loads((out / "seed_0" / "results.json").read_text())
+    assert sorted(saved["results"]) == ["bare_al2_paper", "bare_al2_stable", "dropout_no_al2"]
+    assert saved["protocol"]["bare_al2_stable"]["head_max_norm"] == "initial"
+    assert saved["protocol"]["bare_al2_paper"]["head_max_norm"] is None
+    assert saved["protocol"]["bare_al2_stable"]["schedule"]["time_scale"] == 10
+    holding = (out / "holding.csv").read_text().splitlines()
+    assert len(holding) == 1 + 2 and "bare_al2_stable" in (out / "holding.md").read_text()
+    assert (out / "weights.png").stat().st_size > 0 and (out / "seeds.png").stat().st_size > 0
+    assert not (out / "seed_0" / "state").exists()
+    again = _run(*args)
+    assert again.returncode != 0 and "exists" in again.stderr
+
+
 def test_ablation_example_on_saved_models(tmp_path):
     import al2_keras
 
@@ -186,6 +206,10 @@ _BAD_FLAGS = [
     ("quickstart.py", ["--epochs", "0"], "--epochs"),
     ("quickstart.py", ["--corrupt", "1.5"], "--corrupt"),
     ("quickstart.py", ["--seed", "-2"], "--seed"),
+    ("stable_schedule.py", ["--schedule", "stable"], "--schedule is not an option here"),
+    ("stable_schedule.py", ["--head-max-norm", "0"], "--head-max-norm"),
+    ("stable_schedule.py", ["--seeds", "1,x"], "--seeds"),
+    ("label_randomization.py", ["--schedule", "steady"], "--schedule"),
 ]
 
 

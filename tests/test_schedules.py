@@ -1,10 +1,11 @@
+import json
 import math
 
 import keras
 import numpy as np
 import pytest
 
-from al2_keras import ConstantSchedule, ProgressiveSchedule, schedules
+from al2_keras import ConstantSchedule, ProgressiveSchedule, StableSchedule, schedules
 
 
 def reference_map_weights(epochs, start=0.01, threshold=5, growth=1.1, late_growth=1.01):
@@ -146,7 +147,86 @@ def test_schedules_by_name():
     assert schedules.get("paper").get_config() == ProgressiveSchedule().get_config()
     assert schedules.get("paper", time_scale=10.0)(3) == pytest.approx(ProgressiveSchedule.time_compressed(10)(3))
     assert schedules.get("constant", weight=0.3)(50) == 0.3
-    with pytest.raises(ValueError, match="Unknown schedule 'stable'"):
-        schedules.get("stable")
+    with pytest.raises(ValueError, match="Unknown schedule 'steady'"):
+        schedules.get("steady")
     with pytest.raises(ValueError, match="go with a schedule name"):
         schedules.get(0.5, weight=1.0)
+
+
+def _stable_run(schedule, cross_entropies):
+    """Feeds `schedule` one L_c per epoch; returns the weight of every epoch (one more than given)."""
+    weights = []
+    for epoch, value in enumerate(cross_entropies):
+        weights.append(schedule(epoch))
+        schedule.update(epoch, {"cross_entropy": value})
+    weights.append(schedule(len(cross_entropies)))
+    return weights
+
+
+def test_stable_starts_as_the_paper_and_learns_its_reference_at_the_crossing():
+    paper = ProgressiveSchedule()
+    stable = StableSchedule()
+    crossing = next(e for e in range(200) if paper(e) >= 5.0)  # the paper's epoch 66
+    weights = _stable_run(stable, [2.3] * crossing + [2.25])
+    np.testing.assert_allclose(weights, [paper(e) for e in range(crossing + 2)], rtol=1e-12)
+    state = stable.get_state()
+    assert state["reference"] == 2.3 and state["crossed"] == pytest.approx(paper(crossing))
+
+
+def test_stable_weight_doubles_per_doubling_drop_and_moves_at_most_late_growth_per_step():
+    stable = StableSchedule(start=1.0, threshold=2.0, growth=2.0, late_growth=4.0, doubling_drop=0.01)
+    # Epoch 0 at weight 1 (L_c 2.0); the next weight, 2, reaches the threshold: reference 2.0, w* 2.
+    weights = _stable_run(stable, [2.0, 2.0 * 0.98, 2.0 * 0.96, 2.0 * 1.03])
+    # L_c 2% under the reference: w* * 4 = 8; 4% under: 32 (= 8 * 4, the pace limit); 3% over:
+    # it wants 2 / 8 = 0.25 but moves by at most 4: 32 / 4 = 8.
+    assert weights == pytest.approx([1.0, 2.0, 8.0, 32.0, 8.0])
+    slow = StableSchedule(start=1.0, threshold=2.0, growth=2.0, late_growth=1.5)
+    assert _stable_run(slow, [2.0, 1.0])[-1] == pytest.approx(3.0)  # wants far more, moves by 1.5
+
+
+def test_stable_time_scale_compresses_the_start_and_the_pace():
+    compressed = StableSchedule(time_scale=10)
+    paper = ProgressiveSchedule.time_compressed(10)
+    crossing = next(e for e in range(50) if paper(e) >= 5.0)
+    weights = _stable_run(compressed, [2.3] * crossing + [2.3 * 0.5])
+    np.testing.assert_allclose(weights[:-1], [paper(e) for e in range(crossing + 1)], rtol=1e-12)
+    assert weights[-1] == pytest.approx(paper(crossing) * 1.01**10)
+
+
+def test_stable_state_round_trip_continues_exactly():
+    values = [2.3, 2.28, 2.25, 2.2, 2.21, 2.18, 2.19, 2.15]
+    whole = _stable_run(StableSchedule(start=0.5, threshold=2.0, growth=2.0), values)
+    first = StableSchedule(start=0.5, threshold=2.0, growth=2.0)
+    _stable_run(first, values[:5])
+    state = json.loads(json.dumps(first.get_state()))
+    second = StableSchedule(start=0.5, threshold=2.0, growth=2.0)
+    second.set_state(state)
+    rest = []
+    for epoch, value in enumerate(values[5:], start=5):
+        rest.append(second(epoch))
+        second.update(epoch, {"cross_entropy": value})
+    assert rest == pytest.approx(whole[5:-1], rel=1e-15)
+
+
+def test_stable_serializes_and_is_available_by_name():
+    schedule = schedules.get("stable", time_scale=10, doubling_drop=0.02)
+    assert isinstance(schedule, StableSchedule)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+    assert restored.get_config() == schedule.get_config()
+    assert restored.get_config()["time_scale"] == 10 and restored.get_state()["reference"] is None
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"growth": 1.0}, "growth"), ({"late_growth": 0.5}, "late_growth"), ({"doubling_drop": 0}, "doubling_drop"),
+    ({"time_scale": -1}, "time_scale"), ({"monitor": ""}, "monitor"), ({"start": float("nan")}, "start"),
+])
+def test_stable_rejects_impossible_values(options, message):
+    with pytest.raises(ValueError, match=message):
+        StableSchedule(**options)
+
+
+def test_stable_names_the_missing_monitor_and_the_fix():
+    with pytest.raises(ValueError, match="'cross_entropy'.*SparseCategoricalCrossentropy"):
+        StableSchedule().update(0, {"loss": 2.3})
+    with pytest.raises(ValueError, match="finite, positive"):
+        StableSchedule().update(0, {"cross_entropy": float("nan")})

@@ -5,6 +5,7 @@ from typing import Sequence
 import keras
 
 from al2_keras import losses, models
+from al2_keras.head_bound import bound_head
 from al2_keras.training.protocol import CROSS_ENTROPY_NAME, Protocol
 
 
@@ -18,7 +19,8 @@ def build_model(
     """The protocol's architecture with an `AL2` layer at `al2_weight`.
 
     A run without AL2 keeps the layer at weight 0 (and gets no scheduler),
-    so that its L_r is measured as with AL2. An architecture that cannot
+    so that its L_r is measured as with AL2. With `protocol.head_max_norm`
+    the head is bounded (`bound_head`). An architecture that cannot
     take `input_shape` raises a ValueError naming its minimum size.
 
     Args:
@@ -30,9 +32,12 @@ def build_model(
         **options: The baseline's builder options (`BASELINES`), e.g.
             `batch_norm=True`, `dropout=0.5`, `weight_decay=5e-4`.
     """
-    return models.get(
+    model = models.get(
         protocol.model, input_shape=tuple(input_shape), num_classes=num_classes, al2=True,
         al2_weight=al2_weight, dropout_position=protocol.dropout_position, **options)
+    if protocol.head_max_norm is not None:
+        bound_head(model, protocol.head_max_norm)
+    return model
 
 
 def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:

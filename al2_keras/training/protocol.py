@@ -1,7 +1,7 @@
 """The label-randomization protocol and its presets."""
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from al2_keras.datasets.scaling import DEFAULT_SCALING
 from al2_keras.schedules import ProgressiveSchedule
@@ -57,6 +57,9 @@ class Protocol:
             while `seed` keeps the data subset, the label noise and the batch
             order: instances that differ only in their initialization, as
             the reference's Figure 1 trains them. None: `seed` for all.
+        head_max_norm: If set, the head's kernels are bounded per unit
+            (`bound_head`): a norm, or "initial" (each layer's initial
+            largest norm), as `StableSchedule` needs; None: a free head.
     """
 
     model: str = "small_net"
@@ -81,6 +84,7 @@ class Protocol:
     image_size: Optional[int] = None
     init_seed: Optional[int] = None
     loss: str = "cross_entropy"
+    head_max_norm: Optional[Union[float, str]] = None
 
     def settings(self) -> dict:
         """Every field as plain data (the schedule as its config), for results files and logs."""

@@ -82,14 +82,16 @@ def train_variant(
         # so that the batch order depends on `seed` alone, as without init_seed.
         keras.utils.set_random_seed(protocol.seed)
     all_callbacks = [FiniteLoss(), *callbacks]
-    if al2:
-        all_callbacks.insert(0, AL2Scheduler(protocol.schedule))
+    scheduler = AL2Scheduler(protocol.schedule) if al2 else None
+    if scheduler:
+        all_callbacks.insert(0, scheduler)
     first_epoch = 0
     if backup_dir:
         # Last, so that an epoch is backed up only after every other
-        # callback (saves, journals) has finished with it. The weights and
-        # epoch are restored in on_train_begin, before any epoch starts.
-        backup = distribute.BackupAndRestore(backup_dir)
+        # callback (saves, journals) has finished with it. The weights,
+        # epoch and what the schedule learned are restored in
+        # on_train_begin, before any epoch starts.
+        backup = distribute.BackupAndRestore(backup_dir, stateful=[scheduler] if scheduler else [])
         first_epoch = backup.restore_epoch()
         all_callbacks.append(backup)
     # An endless stream of epochs whose orders depend on (seed, epoch) only:
@@ -123,6 +125,7 @@ def run_label_randomization(
     verbose: int = 2,
     strategy: Optional[tf.distribute.Strategy] = None,
     state_dir: Optional[str] = None,
+    variants: Optional[Sequence[str]] = None,
 ) -> dict:
     """Trains every baseline without and with AL2; returns all per-epoch numbers.
 
@@ -140,6 +143,8 @@ def run_label_randomization(
             backed up after every epoch; calling again with the same
             `state_dir` loads the finished variants and resumes the
             unfinished one at the epoch after its last backup.
+        variants: If set, only these variants (`variant_name`, e.g.
+            `["bare_al2", "dropout_no_al2"]`) of `baselines` are trained.
 
     Returns:
         Dict variant name -> {"baseline", "al2", "history"}, the history
@@ -150,12 +155,18 @@ def run_label_randomization(
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
         raise ValueError(f"Unknown baselines {unknown}; choose from {sorted(BASELINES)}.")
+    names = [variant_name(b, al2) for b in baselines for al2 in (False, True)]
+    unknown = sorted(set(variants or ()) - set(names))
+    if unknown:
+        raise ValueError(f"Unknown variants {unknown}; with these baselines, choose from {names}.")
     if state_dir and distribute.is_chief():
         os.makedirs(state_dir, exist_ok=True)
     results = {}
     for baseline in baselines:
         for al2 in (False, True):
             name = variant_name(baseline, al2)
+            if variants is not None and name not in variants:
+                continue
             finished = os.path.join(state_dir, f"{name}.json") if state_dir else None
             if finished and os.path.exists(finished):
                 print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)

@@ -182,3 +182,25 @@ def test_init_seed_changes_the_initial_weights_only(monkeypatch):
     np.testing.assert_array_equal(first_labels[0], first_labels[1])
     np.testing.assert_array_equal(first_labels[1], first_labels[2])
     assert not np.allclose(kernels[1], kernels[2]) and not np.allclose(kernels[0], kernels[1])
+
+
+def test_run_label_randomization_trains_only_the_chosen_variants_and_names_unknown_ones():
+    protocol = training.quick_protocol(train_size=48, epochs=1)
+    prepared = training.prepare_data(protocol, _images())
+    run = training.run_label_randomization(protocol, prepared, baselines=["bare", "dropout"],
+                                           variants=["bare_al2", "dropout_no_al2"], verbose=0)
+    assert sorted(run) == ["bare_al2", "dropout_no_al2"]
+    with pytest.raises(ValueError, match=r"Unknown variants \['bn_al2'\]"):
+        training.run_label_randomization(protocol, prepared, baselines=["bare"], variants=["bn_al2"])
+
+
+def test_stable_schedule_with_a_bounded_head_trains_and_logs_its_weights():
+    from al2_keras import StableSchedule
+
+    protocol = training.quick_protocol(train_size=48, epochs=3, head_max_norm=0.5,
+                                       schedule=StableSchedule(start=1.0, threshold=1.5, growth=2.0))
+    prepared = training.prepare_data(protocol, _images())
+    model, history = training.train_variant(protocol, prepared, al2=True)
+    assert history["al2_weight"][:2] == [1.0, 2.0]
+    assert 2.0 / 1.01 - 1e-9 <= history["al2_weight"][2] <= 2.0 * 1.01 + 1e-9
+    assert model.get_layer("fc1").kernel.constraint.max_value == 0.5

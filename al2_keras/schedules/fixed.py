@@ -1,34 +1,10 @@
-"""Schedules of the AL2 penalty weight: epoch index -> weight."""
+"""Schedules that depend on the epoch alone: the paper's progressive one and a constant."""
 
 import math
-from typing import Callable
 
 import keras
 
-
-def _check_number(name: str, value, minimum: float, inclusive: bool) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{name}` must be a number. Received: {name}={value!r}"
-        ) from None
-    too_small = number < minimum if inclusive else number <= minimum
-    if not math.isfinite(number) or too_small:
-        bound = ">=" if inclusive else ">"
-        raise ValueError(
-            f"`{name}` must be a finite number {bound} {minimum}. "
-            f"Received: {name}={value!r}"
-        )
-    return number
-
-
-def _check_epoch(epoch) -> int:
-    if int(epoch) != epoch or epoch < 0:
-        raise ValueError(
-            f"`epoch` must be an integer >= 0. Received: epoch={epoch!r}"
-        )
-    return int(epoch)
+from al2_keras.schedules.checks import check_epoch, check_number
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -66,15 +42,15 @@ class ProgressiveSchedule:
         late_growth: float = 1.01,
         time_scale: float = 1.0,
     ):
-        self.start = _check_number("start", start, 0.0, inclusive=False)
-        self.threshold = _check_number(
+        self.start = check_number("start", start, 0.0, inclusive=False)
+        self.threshold = check_number(
             "threshold", threshold, 0.0, inclusive=False
         )
-        self.growth = _check_number("growth", growth, 1.0, inclusive=True)
-        self.late_growth = _check_number(
+        self.growth = check_number("growth", growth, 1.0, inclusive=True)
+        self.late_growth = check_number(
             "late_growth", late_growth, 1.0, inclusive=True
         )
-        self.time_scale = _check_number("time_scale", time_scale, 0.0, inclusive=False)
+        self.time_scale = check_number("time_scale", time_scale, 0.0, inclusive=False)
         self._crossing_cache = None
 
     @classmethod
@@ -91,7 +67,7 @@ class ProgressiveSchedule:
             **kwargs: `start`, `threshold`, `growth`, `late_growth` of the
                 base schedule (the paper's by default).
         """
-        factor = _check_number("factor", factor, 0.0, inclusive=False)
+        factor = check_number("factor", factor, 0.0, inclusive=False)
         return cls(**kwargs, time_scale=factor)
 
     def _factor(self, weight: float) -> float:
@@ -133,7 +109,7 @@ class ProgressiveSchedule:
             return math.inf
 
     def __call__(self, epoch: int) -> float:
-        epoch = _check_epoch(epoch)
+        epoch = check_epoch(epoch)
         position = epoch * self.time_scale
         step = math.floor(position + 1e-9)
         fraction = position - step
@@ -169,10 +145,10 @@ class ConstantSchedule:
     """
 
     def __init__(self, weight: float):
-        self.weight = _check_number("weight", weight, 0.0, inclusive=True)
+        self.weight = check_number("weight", weight, 0.0, inclusive=True)
 
     def __call__(self, epoch: int) -> float:
-        _check_epoch(epoch)
+        check_epoch(epoch)
         return self.weight
 
     def get_config(self) -> dict:
@@ -184,44 +160,3 @@ class ConstantSchedule:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(weight={self.weight!r})"
-
-
-# Schedules by name: `get("paper", time_scale=0.1)`.
-NAMES = {"paper": ProgressiveSchedule, "constant": ConstantSchedule}
-
-
-def get(identifier, **options) -> Callable[[int], float]:
-    """Returns a schedule from a name, a schedule, a callable, a number or a config.
-
-    Args:
-        identifier: A name of `NAMES` ("paper": the paper's progressive
-            schedule, "constant"), built with `**options`; a schedule object
-            or any callable `epoch -> float`; a number (a constant weight);
-            or a dict produced by `keras.saving.serialize_keras_object` of a
-            schedule.
-        **options: The named schedule's arguments (names only).
-    """
-    if isinstance(identifier, str):
-        if identifier not in NAMES:
-            raise ValueError(f"Unknown schedule {identifier!r}; choose from {sorted(NAMES)}, or pass a "
-                             "schedule, a callable `epoch -> weight` or a number.")
-        return NAMES[identifier](**options)
-    if options:
-        raise ValueError(f"Options {sorted(options)} go with a schedule name, e.g. get('paper', ...).")
-    if identifier is None:
-        return ProgressiveSchedule()
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(
-                "A dict is taken as a serialized schedule (`keras.saving.serialize_keras_object`"
-                "), with a 'class_name'. For per-epoch weights pass a callable, e.g. "
-                f"`lambda epoch: weights[epoch]`. Received: schedule={identifier!r}")
-        return keras.saving.deserialize_keras_object(identifier)
-    if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
-        return ConstantSchedule(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        "An AL2 schedule must be a callable `epoch -> weight`, a number or a "
-        f"serialized schedule. Received: schedule={identifier!r}"
-    )

@@ -1,0 +1,28 @@
+"""Checks of schedule arguments and epochs."""
+
+import math
+
+
+def check_number(name: str, value, minimum: float, inclusive: bool) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must be a number. Received: {name}={value!r}"
+        ) from None
+    too_small = number < minimum if inclusive else number <= minimum
+    if not math.isfinite(number) or too_small:
+        bound = ">=" if inclusive else ">"
+        raise ValueError(
+            f"`{name}` must be a finite number {bound} {minimum}. "
+            f"Received: {name}={value!r}"
+        )
+    return number
+
+
+def check_epoch(epoch) -> int:
+    if int(epoch) != epoch or epoch < 0:
+        raise ValueError(
+            f"`epoch` must be an integer >= 0. Received: epoch={epoch!r}"
+        )
+    return int(epoch)
