@@ -180,3 +180,23 @@ def holding(results_by_seed: Mapping[int, dict], reference: str, tolerance: floa
                 "holds": bool(gap >= -tolerance and summary["last_epochs_test_accuracy"] > baseline),
             })
     return rows
+
+
+def method_rows(statistics_by_method: Mapping[str, dict], baseline: str = "bare") -> list:
+    """Per method and seed, `baseline`'s final and last-epochs test accuracy without and with AL2.
+
+    `statistics_by_method` maps a method's name to its `seed_statistics`.
+    """
+    rows = []
+    for method, statistics in statistics_by_method.items():
+        without = statistics["variants"][variant_name(baseline, False)]
+        with_al2 = statistics["variants"][variant_name(baseline, True)]
+        for index, seed in enumerate(statistics["seeds"]):
+            rows.append({
+                "method": method, "seed": seed,
+                "final_without_al2": without["final_test_accuracy"]["values"][index],
+                "last_epochs_without_al2": without["last_epochs_test_accuracy"]["values"][index],
+                "final_with_al2": with_al2["final_test_accuracy"]["values"][index],
+                "last_epochs_with_al2": with_al2["last_epochs_test_accuracy"]["values"][index],
+            })
+    return rows

@@ -152,6 +152,37 @@ def test_stable_schedule_example_runs_the_three_variants_and_writes_its_tables(t
     assert again.returncode != 0 and "exists" in again.stderr
 
 
+def _method_run(directory, accuracy_with):
+    from al2_keras import results
+
+    def history(accuracy):
+        return {"loss": [1.0, 1.0], "val_accuracy": [0.1, accuracy], "cross_entropy": [2.0, 1.9],
+                "activation_loss": [0.1, 0.1]}
+
+    by_seed = {}
+    for seed in (0, 1):
+        by_seed[seed] = {"bare_no_al2": {"baseline": "bare", "al2": False, "history": history(0.3)},
+                         "bare_al2": {"baseline": "bare", "al2": True, "history": history(accuracy_with)}}
+        results.write_run(os.path.join(directory, f"seed_{seed}"), {"seed": seed}, by_seed[seed])
+    results.write_seed_statistics(directory, results.seed_statistics(by_seed))
+
+
+def test_compare_methods_tables_finished_runs_and_names_a_missing_one(tmp_path):
+    _method_run(str(tmp_path / "ce"), 0.7)
+    _method_run(str(tmp_path / "gce"), 0.2)
+    out = tmp_path / "out"
+    result = _run("examples/compare_methods.py", "--method", f"cross_entropy={tmp_path / 'ce'}",
+                  "--method", f"gce={tmp_path / 'gce'}", "--output", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = (out / "methods.md").read_text()
+    assert "| cross_entropy | 30.00 ± 0.00 | 20.00 ± 0.00 | 70.00 ± 0.00 |" in table
+    assert "| gce | 30.00 ± 0.00 | 20.00 ± 0.00 | 20.00 ± 0.00 | 15.00 ± 0.00 | -10.0 / -10.0 |" in table
+    assert (out / "methods.csv").read_text().count("\n") == 1 + 2 * 2 and (out / "methods.png").exists()
+    missing = _run("examples/compare_methods.py", "--method", f"sce={tmp_path / 'sce'}", "--output", str(tmp_path / "o2"))
+    assert missing.returncode == 2 and "seeds.json does not exist" in missing.stderr
+    assert not (tmp_path / "o2").exists()
+
+
 def test_ablation_example_on_saved_models(tmp_path):
     import al2_keras
 
@@ -210,6 +241,7 @@ _BAD_FLAGS = [
     ("stable_schedule.py", ["--head-max-norm", "0"], "--head-max-norm"),
     ("stable_schedule.py", ["--seeds", "1,x"], "--seeds"),
     ("label_randomization.py", ["--schedule", "steady"], "--schedule"),
+    ("compare_methods.py", ["--method", "gce"], "expected NAME=RUN_DIR"),
 ]
 
 

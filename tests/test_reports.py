@@ -64,3 +64,37 @@ def test_seed_tables_and_curves(tmp_path):
     assert "| 1 ± 0 | 1 / 1 |" in tables
     reports.plot_seed_curves(by_seed, str(tmp_path / "s.png"))
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_method_table_rows_and_plot(tmp_path):
+    from al2_keras import results
+
+    gce = {0: _results(), 1: _results()}
+    for seed, accuracy in ((0, 0.3), (1, 0.2)):
+        gce[seed]["bare_al2"]["history"]["val_accuracy"] = [accuracy] * 3
+    statistics = {"cross_entropy": results.seed_statistics({0: _results(), 1: _results()}),
+                  "gce": results.seed_statistics(gce)}
+    table = reports.method_table(statistics).splitlines()
+    assert table[0] == "`bare` without / with AL2, mean ± standard deviation over seeds 0, 1."
+    assert table[4] == "| cross_entropy | 25.00 ± 0.00 | 25.00 ± 0.00 | 90.00 ± 0.00 | 90.00 ± 0.00 | +65.0 / +65.0 | +65.0 ± 0.0 |"
+    assert table[5].startswith("| gce | 25.00 ± 0.00 | 25.00 ± 0.00 | 25.00 ± 7.07 |")
+    assert table[5].endswith("| +5.0 / -5.0 | +0.0 ± 7.1 |")
+    rows = results.method_rows(statistics)
+    assert [(r["method"], r["seed"], r["final_with_al2"]) for r in rows] == [
+        ("cross_entropy", 0, 0.9), ("cross_entropy", 1, 0.9), ("gce", 0, 0.3), ("gce", 1, 0.2)]
+    reports.plot_methods({"cross_entropy": {0: _results()}, "gce": gce}, "bare", str(tmp_path / "m.png"))
+    assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_holding_table_and_weight_plot(tmp_path):
+    from al2_keras import results
+
+    runs = _results()
+    runs["bare_al2"]["history"]["val_accuracy"] = [0.9, 0.95, 0.9]
+    runs["bare_al2"]["history"]["al2_weight"] = [0.1, 0.2, 0.4]
+    runs["bare_no_al2"]["history"]["al2_weight"] = [0.0] * 3
+    rows = results.holding({0: runs}, "bare_no_al2")
+    table = reports.holding_table(rows, "bare_no_al2")
+    assert "| 0 | bare_al2 | 95.00 (2) | 90.00 | -5.00 | 91.67 | 25.00 | no |" in table
+    reports.plot_weights({0: runs}, str(tmp_path / "w.png"))
+    assert (tmp_path / "w.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,90 +1,12 @@
-"""Views of results: Markdown tables and PNG plots (data stays in JSON/CSV)."""
+"""Views of label-noise runs: Table 1's layout, summaries, seed tables, curves, ablation."""
 
-import csv
-import io
 import os
-from typing import Dict, Iterable, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from al2_keras import atomic
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME
-
-
-def _format(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def markdown_table(rows: Sequence[Dict], columns: Sequence[str]) -> str:
-    """A Markdown table of `rows` (dicts) with the given column order."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(_format(row.get(c, "")) for c in columns) + " |")
-    return "\n".join(lines)
-
-
-def csv_text(rows: Sequence[Dict], columns: Optional[Sequence[str]] = None) -> str:
-    """CSV of `rows` (dicts), columns in the given order (default: the first row's keys)."""
-    columns = list(columns or rows[0])
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return text.getvalue()
-
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError(
-            "Plots need matplotlib: pip install 'al2_keras[plots]'."
-        ) from None
-    return plt
-
-
-def similarity_summary_table(summary: Sequence[Dict], measures: Iterable[str]) -> str:
-    """Markdown: per variant and epoch, each measure's mean ± std [min, max] over pairs, and the noise control."""
-    measures = list(measures)
-    rows = []
-    for r in summary:
-        row = {"variant": r["variant"], "epoch": r["epoch"]}
-        for m in measures:
-            row[m] = f"{r[m + '_mean']:.3f} ± {r[m + '_std']:.3f} [{r[m + '_min']:.3f}, {r[m + '_max']:.3f}]"
-            row[f"{m} noise"] = f"{r[m + '_noise']:.3f}" if m + "_noise" in r else ""
-        rows.append(row)
-    return markdown_table(rows, ["variant", "epoch", *[c for m in measures for c in (m, f"{m} noise")]])
-
-
-def plot_similarity(summary: Sequence[Dict], measures: Iterable[str], path: str) -> None:
-    """Similarity against epoch, one panel per measure: per variant the mean over pairs
-    (min-max band shaded) and, dashed, the noise control."""
-    plt = _pyplot()
-    measures = list(measures)
-    figure, axes = plt.subplots(1, len(measures), figsize=(4 * len(measures), 3.4), squeeze=False)
-    for axis, measure in zip(axes[0], measures):
-        for variant in dict.fromkeys(r["variant"] for r in summary):
-            points = sorted((r["epoch"], r[f"{measure}_mean"], r[f"{measure}_min"], r[f"{measure}_max"],
-                             r.get(f"{measure}_noise", np.nan)) for r in summary if r["variant"] == variant)
-            epochs, means, lows, highs, noise = (np.array(column) for column in zip(*points))
-            line, = axis.plot(epochs, means, marker="o", label=variant)
-            axis.fill_between(epochs, lows, highs, color=line.get_color(), alpha=0.2)
-            axis.plot(epochs, noise, "--", color=line.get_color(), label=f"{variant}: vs noise")
-        axis.set_title(measure.upper())
-        axis.set_xlabel("epoch")
-        axis.set_ylim(0, 1)
-        axis.grid(alpha=0.3)
-    axes[0][0].set_ylabel("similarity")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-
+from al2_keras.reports.base import markdown_table, mean_std, pyplot
 
 _TABLE_METRICS = (("TA", "val_accuracy", 100.0), ("Lc", "cross_entropy", 1.0), ("Lr", "activation_loss", 100.0))
 
@@ -136,10 +58,6 @@ def summary_table(results: Dict) -> str:
     return markdown_table(rows, list(rows[0]))
 
 
-def _mean_std(spread: Dict, scale: float = 1.0, spec: str = ".2f") -> str:
-    return f"{scale * spread['mean']:{spec}} ± {scale * spread['std']:{spec}}"
-
-
 def seed_tables(statistics: Dict) -> str:
     """Markdown tables of `experiments.seed_statistics`: mean ± std over seeds.
 
@@ -153,21 +71,21 @@ def seed_tables(statistics: Dict) -> str:
         memorized = spreads.get("final_memorized")
         variant_rows.append({
             "variant": name,
-            "final test acc %": _mean_std(spreads["final_test_accuracy"], 100),
-            "last-5 mean %": _mean_std(spreads["last_epochs_test_accuracy"], 100),
-            "peak test acc % (test-set epoch picking)": _mean_std(spreads["peak_test_accuracy"], 100),
-            "final L_r": _mean_std(spreads["final_activation_loss"], spec=".2e"),
-            "memorized %": _mean_std(memorized, 100, ".1f") if memorized else "",
+            "final test acc %": mean_std(spreads["final_test_accuracy"], 100),
+            "last-5 mean %": mean_std(spreads["last_epochs_test_accuracy"], 100),
+            "peak test acc % (test-set epoch picking)": mean_std(spreads["peak_test_accuracy"], 100),
+            "final L_r": mean_std(spreads["final_activation_loss"], spec=".2e"),
+            "memorized %": mean_std(memorized, 100, ".1f") if memorized else "",
         })
     effect_rows = []
     for baseline, effects in statistics["effects"].items():
         final, ratio = effects["final_difference"], effects["activation_loss_ratio"]
         effect_rows.append({
             "baseline": baseline,
-            "final: with - without (points)": _mean_std(final, 100, ".1f"),
+            "final: with - without (points)": mean_std(final, 100, ".1f"),
             "final, per seed": " / ".join(f"{100 * v:+.1f}" for v in final["values"]),
-            "last-5: with - without (points)": _mean_std(effects["last_epochs_difference"], 100, ".1f"),
-            "L_r without / with": _mean_std(ratio, spec=".0f"),
+            "last-5: with - without (points)": mean_std(effects["last_epochs_difference"], 100, ".1f"),
+            "L_r without / with": mean_std(ratio, spec=".0f"),
             "L_r ratio, per seed": " / ".join(f"{v:.0f}" for v in ratio["values"]),
         })
     return "\n\n".join([
@@ -182,7 +100,7 @@ def _plot_curves(results_by_seed: Dict, path: str, accuracy_title: str, activati
     """Test accuracy and L_r against epoch per variant: the mean over seeds,
     dashed without AL2, solid with, and the min-max band when there are
     several seeds."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     first = results_by_seed[min(results_by_seed)]
     colors = {}
@@ -220,7 +138,7 @@ def plot_label_randomization(results: Dict, path: str) -> None:
 
 def plot_ablation(curves: Dict, path: str) -> None:
     """Accuracy against ablated share; `curves` maps a label to an AblationResult."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(5.5, 4))
     for label, result in curves.items():
         axis.errorbar(100 * result.fractions, 100 * result.mean, yerr=100 * result.std,
@@ -250,41 +168,3 @@ def write_seed_report(directory: str, statistics: Dict, results_by_seed: Dict) -
     atomic.write_text(os.path.join(directory, "seeds.md"), tables + "\n")
     plot_seed_curves(results_by_seed, os.path.join(directory, "seeds.png"))
     return tables
-
-
-def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:
-    """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds."""
-    table = [{
-        "seed": r["seed"], "variant": r["variant"],
-        "peak % (epoch)": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
-        "final %": f"{100 * r['final']:.2f}", "final - peak": f"{100 * r['final_minus_peak']:+.2f}",
-        "last-5 mean %": f"{100 * r['last_epochs']:.2f}",
-        f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
-        "holds": "yes" if r["holds"] else "no",
-    } for r in rows]
-    return (f"Holds: final within {100 * tolerance:g} points of its own peak and last-5 mean above "
-            f"{reference}'s.\n\n" + markdown_table(table, list(table[0])))
-
-
-def plot_weights(results_by_seed: Dict, path: str) -> None:
-    """The AL2 weight (log scale) and the training cross-entropy L_c against epoch, per variant and seed."""
-    plt = _pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    first = results_by_seed[min(results_by_seed)]
-    for index, name in enumerate(first):
-        for number, results in enumerate(results_by_seed.values()):
-            history = results[name]["history"]
-            epochs = np.arange(1, len(history["val_accuracy"]) + 1)
-            label = name if number == 0 else None
-            if any(history["al2_weight"]):
-                left.plot(epochs, history["al2_weight"], color=f"C{index}", alpha=0.8, label=label)
-            right.plot(epochs, history[CROSS_ENTROPY_NAME], color=f"C{index}", alpha=0.8, label=label)
-    left.set_yscale("log")
-    left.set(xlabel="epoch", ylabel="AL2 weight", title="AL2 weight (one line per seed)")
-    right.set(xlabel="epoch", ylabel="L_c", title="Training cross-entropy L_c (noisy labels)")
-    for axis in (left, right):
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)

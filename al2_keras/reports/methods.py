@@ -1,0 +1,97 @@
+"""Views that compare methods: schedules over long training, losses with and without AL2."""
+
+from typing import Dict, Sequence
+
+import numpy as np
+
+from al2_keras.reports.base import markdown_table, mean_std, pyplot
+from al2_keras.training.protocol import CROSS_ENTROPY_NAME
+
+
+def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:
+    """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds."""
+    table = [{
+        "seed": r["seed"], "variant": r["variant"],
+        "peak % (epoch)": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
+        "final %": f"{100 * r['final']:.2f}", "final - peak": f"{100 * r['final_minus_peak']:+.2f}",
+        "last-5 mean %": f"{100 * r['last_epochs']:.2f}",
+        f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
+        "holds": "yes" if r["holds"] else "no",
+    } for r in rows]
+    return (f"Holds: final within {100 * tolerance:g} points of its own peak and last-5 mean above "
+            f"{reference}'s.\n\n" + markdown_table(table, list(table[0])))
+
+
+def plot_weights(results_by_seed: Dict, path: str) -> None:
+    """The AL2 weight (log scale) and the training cross-entropy L_c against epoch, per variant and seed."""
+    plt = pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    first = results_by_seed[min(results_by_seed)]
+    for index, name in enumerate(first):
+        for number, results in enumerate(results_by_seed.values()):
+            history = results[name]["history"]
+            epochs = np.arange(1, len(history["val_accuracy"]) + 1)
+            label = name if number == 0 else None
+            if any(history["al2_weight"]):
+                left.plot(epochs, history["al2_weight"], color=f"C{index}", alpha=0.8, label=label)
+            right.plot(epochs, history[CROSS_ENTROPY_NAME], color=f"C{index}", alpha=0.8, label=label)
+    left.set_yscale("log")
+    left.set(xlabel="epoch", ylabel="AL2 weight", title="AL2 weight (one line per seed)")
+    right.set(xlabel="epoch", ylabel="L_c", title="Training cross-entropy L_c (noisy labels)")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def _signed(spread: Dict) -> str:
+    return f"{100 * spread['mean']:+.1f} ± {100 * spread['std']:.1f}"
+
+
+def method_table(statistics_by_method: Dict, baseline: str = "bare") -> str:
+    """Markdown: per method (e.g. a loss), `baseline` without and with AL2 over seeds, and AL2's effect.
+
+    `statistics_by_method` maps a method's name to its `results.seed_statistics`.
+    """
+    rows = []
+    for method, statistics in statistics_by_method.items():
+        without = statistics["variants"][f"{baseline}_no_al2"]
+        with_al2 = statistics["variants"][f"{baseline}_al2"]
+        effect = statistics["effects"][baseline]["final_difference"]
+        rows.append({
+            "method": method,
+            "final % without AL2": mean_std(without["final_test_accuracy"], 100),
+            "last-5 % without": mean_std(without["last_epochs_test_accuracy"], 100),
+            "final % with AL2": mean_std(with_al2["final_test_accuracy"], 100),
+            "last-5 % with": mean_std(with_al2["last_epochs_test_accuracy"], 100),
+            "AL2's effect on final (points), per seed": " / ".join(f"{100 * v:+.1f}" for v in effect["values"]),
+            "AL2's effect on last-5 (points)": _signed(statistics["effects"][baseline]["last_epochs_difference"]),
+        })
+    seeds = sorted({seed for statistics in statistics_by_method.values() for seed in statistics["seeds"]})
+    return (f"`{baseline}` without / with AL2, mean ± standard deviation over seeds {', '.join(map(str, seeds))}.\n\n"
+            + markdown_table(rows, list(rows[0])))
+
+
+def plot_methods(results_by_method: Dict, baseline: str, path: str) -> None:
+    """Mean test accuracy over seeds against epoch per method: dashed without AL2, solid with.
+
+    `results_by_method` maps a method's name to its results by seed.
+    """
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for index, (method, by_seed) in enumerate(results_by_method.items()):
+        for al2, style in ((False, "--"), (True, "-")):
+            name = f"{baseline}_{'al2' if al2 else 'no_al2'}"
+            curves = 100.0 * np.array([runs[name]["history"]["val_accuracy"] for runs in by_seed.values()])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            axis.plot(epochs, curves.mean(axis=0), style, color=f"C{index}",
+                      label=f"{method}, {'with' if al2 else 'without'} AL2")
+    axis.set(xlabel="epoch", ylabel="test accuracy (%)",
+             title=f"{baseline}: mean of {len(next(iter(results_by_method.values())))} seeds")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=7, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
