@@ -178,7 +178,8 @@ def test_compare_methods_tables_finished_runs_and_names_a_missing_one(tmp_path):
     assert "| cross_entropy | 30.00 ± 0.00 | 20.00 ± 0.00 | 70.00 ± 0.00 |" in table
     assert "| gce | 30.00 ± 0.00 | 20.00 ± 0.00 | 20.00 ± 0.00 | 15.00 ± 0.00 | -10.0 / -10.0 |" in table
     assert (out / "methods.csv").read_text().count("\n") == 1 + 2 * 2 and (out / "methods.png").exists()
-    missing = _run("examples/compare_methods.py", "--method", f"sce={tmp_path / 'sce'}", "--output", str(tmp_path / "o2"))
+    missing = _run("examples/compare_methods.py", "--method", f"sce={tmp_path / 'sce'}",
+                   "--output", str(tmp_path / "o2"))
     assert missing.returncode == 2 and "seeds.json does not exist" in missing.stderr
     assert not (tmp_path / "o2").exists()
 
