@@ -44,3 +44,13 @@ def pyplot():
 
 def mean_std(spread: Dict, scale: float = 1.0, spec: str = ".2f") -> str:
     return f"{scale * spread['mean']:{spec}} ± {scale * spread['std']:{spec}}"
+
+
+def finish_figure(figure, axes, path: str) -> None:
+    """Grid and legend on each of `axes`, tight layout, saved as a PNG at `path`, closed."""
+    for axis in axes:
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot().close(figure)

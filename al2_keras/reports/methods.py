@@ -4,7 +4,7 @@ from typing import Dict, Sequence
 
 import numpy as np
 
-from al2_keras.reports.base import markdown_table, mean_std, pyplot
+from al2_keras.reports.base import finish_figure, markdown_table, mean_std, pyplot
 from al2_keras.training.protocol import CROSS_ENTROPY_NAME
 
 
@@ -38,12 +38,7 @@ def plot_weights(results_by_seed: Dict, path: str) -> None:
     left.set_yscale("log")
     left.set(xlabel="epoch", ylabel="AL2 weight", title="AL2 weight (one line per seed)")
     right.set(xlabel="epoch", ylabel="L_c", title="Training cross-entropy L_c (noisy labels)")
-    for axis in (left, right):
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    finish_figure(figure, (left, right), path)
 
 
 def _signed(spread: Dict) -> str:
@@ -90,8 +85,4 @@ def plot_methods(results_by_method: Dict, baseline: str, path: str) -> None:
                       label=f"{method}, {'with' if al2 else 'without'} AL2")
     axis.set(xlabel="epoch", ylabel="test accuracy (%)",
              title=f"{baseline}: mean of {len(next(iter(results_by_method.values())))} seeds")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=7, ncol=2)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    finish_figure(figure, (axis,), path)

@@ -1,4 +1,4 @@
-"""Checks of schedule arguments and epochs."""
+"""What the schedules share: checks of their arguments and epochs, their repr."""
 
 import math
 
@@ -26,3 +26,9 @@ def check_epoch(epoch) -> int:
             f"`epoch` must be an integer >= 0. Received: epoch={epoch!r}"
         )
     return int(epoch)
+
+
+def config_repr(schedule) -> str:
+    """`Name(arg=value, ...)` from the schedule's `get_config()`."""
+    args = ", ".join(f"{k}={v!r}" for k, v in schedule.get_config().items())
+    return f"{type(schedule).__name__}({args})"

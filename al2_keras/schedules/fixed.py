@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from al2_keras.schedules.checks import check_epoch, check_number
+from al2_keras.schedules.checks import check_epoch, check_number, config_repr
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -132,8 +132,7 @@ class ProgressiveSchedule:
         return cls(**config)
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -159,4 +158,4 @@ class ConstantSchedule:
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(weight={self.weight!r})"
+        return config_repr(self)

@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from al2_keras.schedules.checks import check_epoch, check_number
+from al2_keras.schedules.checks import check_epoch, check_number, config_repr
 from al2_keras.schedules.fixed import ProgressiveSchedule
 
 
@@ -65,18 +65,17 @@ class StableSchedule:
         doubling_drop: float = 0.01,
         monitor: str = "cross_entropy",
     ):
-        self.start = check_number("start", start, 0.0, inclusive=False)
-        self.threshold = check_number("threshold", threshold, 0.0, inclusive=False)
-        self.growth = check_number("growth", growth, 1.0, inclusive=False)
-        self.late_growth = check_number("late_growth", late_growth, 1.0, inclusive=False)
-        self.time_scale = check_number("time_scale", time_scale, 0.0, inclusive=False)
+        # The paper's schedule (it checks the shared arguments): its weights until the crossing, then ours.
+        self._start = ProgressiveSchedule(start=start, threshold=threshold, growth=growth,
+                                          late_growth=late_growth, time_scale=time_scale)
+        for name in ("start", "threshold", "growth", "late_growth", "time_scale"):
+            setattr(self, name, getattr(self._start, name))
+        for name in ("growth", "late_growth"):  # a factor of 1 would freeze the weight
+            check_number(name, getattr(self, name), 1.0, inclusive=False)
         self.doubling_drop = check_number("doubling_drop", doubling_drop, 0.0, inclusive=False)
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"`monitor` must be a logs key. Received: monitor={monitor!r}")
         self.monitor = monitor
-        # The paper's schedule: its weights until the crossing, then ours.
-        self._start = ProgressiveSchedule(start=start, threshold=threshold, growth=growth,
-                                          late_growth=late_growth, time_scale=time_scale)
         self.set_state({})
 
     def __call__(self, epoch: int) -> float:
@@ -129,5 +128,4 @@ class StableSchedule:
         return cls(**config)
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
