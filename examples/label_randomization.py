@@ -9,6 +9,11 @@ models under saved_models/<run>/<variant>/epoch_<k>.keras. Presets: quick
 (Fashion-MNIST, 5,000 images, 40 epochs, schedule compressed ten-fold; CPU) and
 paper (MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
+`--schedule stable` trains the AL2 variants with StableSchedule instead of the
+paper's schedule, and every variant with a bounded head (so that without and
+with differ by AL2 alone); `--loss gce|sce|bootstrap_soft|bootstrap_hard`
+and `--mixup ALPHA` train with the methods users pick against label noise.
+
 Run: python examples/label_randomization.py --preset quick [--seeds 0,1,2] [--resume]
 """
 
