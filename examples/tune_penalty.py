@@ -45,6 +45,9 @@ def parse_args():
 
 def main():
     args = parse_args()
+    if args.schedule != "paper":
+        arguments.fail("--schedule is not an option here: the search space gives the schedules, "
+                       "and the paper's schedule is the reference the search is compared with.")
     if args.strategy == "multi-worker":
         # KerasTuner writes each trial's state from every process that runs
         # it, so a trial cannot span machines; machines share a search as

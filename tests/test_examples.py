@@ -243,6 +243,7 @@ _BAD_FLAGS = [
     ("stable_schedule.py", ["--seeds", "1,x"], "--seeds"),
     ("label_randomization.py", ["--schedule", "steady"], "--schedule"),
     ("compare_methods.py", ["--method", "gce"], "expected NAME=RUN_DIR"),
+    ("tune_penalty.py", ["--schedule", "stable"], "--schedule is not an option here"),
 ]
 
 
