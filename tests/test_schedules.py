@@ -230,3 +230,8 @@ def test_stable_names_the_missing_monitor_and_the_fix():
         StableSchedule().update(0, {"loss": 2.3})
     with pytest.raises(ValueError, match="finite, positive"):
         StableSchedule().update(0, {"cross_entropy": float("nan")})
+
+
+def test_stable_target_beyond_a_float_moves_by_the_pace():
+    stable = StableSchedule(start=1.0, threshold=2.0, growth=2.0, late_growth=1.5, doubling_drop=1e-6)
+    assert _stable_run(stable, [2.0, 2.0, 1e-3, 1e-3])[-2:] == pytest.approx([3.0, 4.5])  # 2**(1e6) wanted

@@ -104,9 +104,12 @@ class StableSchedule:
                 self._reference, self._crossed = value, following
                 self._weight = following
             return
-        target = self._crossed * 2.0 ** ((self._reference - value) / (self._reference * self.doubling_drop))
-        step = self.late_growth**self.time_scale
-        self._weight = min(max(target, self._weight / step), self._weight * step)
+        # In logs: the target may be far beyond a float; the step bounds what is used of it.
+        log_target = math.log(self._crossed) + math.log(2.0) * (
+            (self._reference - value) / (self._reference * self.doubling_drop))
+        log_step = self.time_scale * math.log(self.late_growth)
+        log_weight = math.log(self._weight)
+        self._weight = math.exp(min(max(log_target, log_weight - log_step), log_weight + log_step))
 
     def get_state(self) -> dict:
         """What the schedule learned: L* and w* (None before the crossing) and the current weight."""
