@@ -25,9 +25,9 @@ class AL2Scheduler(keras.callbacks.Callback):
     logs as `al2_weight` (History, CSVLogger and TensorBoard show it).
 
     A schedule that learns from training (one with `update(epoch, logs)`,
-    such as `StableSchedule`) is copied (with what it has learned so far), so the scheduler's copy learns and
-    the object passed in stays a template; it gets each epoch's logs at the
-    epoch's end. What it learned travels with `get_state`/`set_state`:
+    such as `StableSchedule`) is copied, with what it has learned so far, so
+    that the object passed in stays a template; the copy gets each epoch's
+    logs at the epoch's end. What it learned travels with `get_state`/`set_state`:
     `al2_keras.distribute.BackupAndRestore(dir, stateful=[scheduler])` saves
     it with each backup, so a resumed run continues exactly.
 

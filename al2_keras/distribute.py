@@ -205,13 +205,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             for index, variable in enumerate(_random_state(self.model)):
                 variable.assign(state[str(index)])
         with open(os.path.join(directory, "epoch.json")) as f:
-            states = json.load(f).get("states", [])
-        if len(states) != len(self.stateful):
+            states = json.load(f).get("states")  # None in backups written before callbacks had state
+        if states is not None and len(states) != len(self.stateful):
             raise ValueError(
                 f"The backup {directory} holds the state of {len(states)} callback(s), but this run "
                 f"passes {len(self.stateful)} in `stateful`. Resume with the callbacks of the run that "
                 f"wrote it, or delete {self.backup_dir} to start afresh.")
-        for callback, state in zip(self.stateful, states):
+        for callback, state in zip(self.stateful, states or []):
             callback.set_state(state)
         self._current_epoch = epoch
         # What Keras's own callback sets: fit starts at this epoch.
