@@ -12,7 +12,7 @@ Run: python examples/compare_methods.py --method cross_entropy=runs/quick_seeds 
 import argparse
 import os
 
-from al2_keras import arguments, atomic, cli, reports, results
+from al2_keras import arguments, atomic, cli, reports, results, training
 
 
 def parse_args():
@@ -57,16 +57,17 @@ def read_methods(parser, pairs) -> dict:
 def main():
     parser, args = parse_args()
     methods = read_methods(parser, args.method)
-    variants = [f"{args.baseline}_no_al2", f"{args.baseline}_al2"]
-    for name, (statistics, _) in methods.items():
+    statistics_by_method = {name: statistics for name, (statistics, _) in methods.items()}
+    variants = [training.variant_name(args.baseline, al2) for al2 in (False, True)]
+    for name, statistics in statistics_by_method.items():
         if not set(variants) <= set(statistics["variants"]):
             arguments.fail(f"The run of {name!r} lacks {variants}; it holds {sorted(statistics['variants'])}.")
     cli.refuse_existing(args.output, hint="choose another --output")
     os.makedirs(args.output)
-    table = reports.method_table({name: statistics for name, (statistics, _) in methods.items()}, args.baseline)
+    table = reports.method_table(statistics_by_method, args.baseline)
     atomic.write_text(os.path.join(args.output, "methods.md"), table + "\n")
-    atomic.write_text(os.path.join(args.output, "methods.csv"), reports.csv_text(results.method_rows(
-        {name: statistics for name, (statistics, _) in methods.items()}, args.baseline)))
+    atomic.write_text(os.path.join(args.output, "methods.csv"),
+                      reports.csv_text(results.method_rows(statistics_by_method, args.baseline)))
     reports.plot_methods({name: by_seed for name, (_, by_seed) in methods.items()}, args.baseline,
                          os.path.join(args.output, "methods.png"))
     print(table + f"\n\nWrote methods.md, methods.csv, methods.png to {args.output}")

@@ -17,8 +17,7 @@ import dataclasses
 import os
 import shutil
 
-from al2_keras import arguments, atomic, cli, reports, results, schedules, training
-from al2_keras.head_bound import DEFAULT_MAX_NORM
+from al2_keras import arguments, atomic, cli, reports, results, training
 
 REFERENCE = "dropout_no_al2"
 
@@ -35,25 +34,25 @@ def parse_args():
 
 
 def protocols(args) -> dict:
-    """Variant -> (protocol, baselines, variants of run_label_randomization, name there)."""
+    """Variant -> (protocol, baselines to give run_label_randomization, the variant's name there)."""
     if args.schedule != "paper":
         arguments.fail("--schedule is not an option here: this script runs both schedules.")
     paper = dataclasses.replace(cli.protocol_from_args(args, training.quick_protocol), head_max_norm=None)
-    time_scale = getattr(paper.schedule, "time_scale", 1.0)
-    stable = dataclasses.replace(paper, schedule=schedules.get("stable", time_scale=time_scale),
-                                 head_max_norm=args.head_max_norm or DEFAULT_MAX_NORM)
+    # The flags' stable protocol: the preset's time compression, the head bounded ("initial" by default).
+    stable = cli.protocol_from_args(argparse.Namespace(**{**vars(args), "schedule": "stable"}),
+                                    training.quick_protocol)
     return {"bare_al2_paper": (paper, ["bare"], "bare_al2"),
             "bare_al2_stable": (stable, ["bare"], "bare_al2"),
             REFERENCE: (paper, ["dropout"], REFERENCE)}
 
 
-def run_seed(args, seed: int, out: str) -> dict:
+def run_seed(variants: dict, seed: int, out: str) -> dict:
     """Trains the three variants of one seed into `out` (resuming from its state); returns them."""
     if os.path.exists(os.path.join(out, results.RESULTS_FILE)):  # only reached with --resume
         print(f"\n##### seed {seed}: finished earlier, loaded from {out}", flush=True)
         return results.read_run(out)
     runs, settings, prepared = {}, {}, None
-    for name, (protocol, baselines, variant) in protocols(args).items():
+    for name, (protocol, baselines, variant) in variants.items():
         protocol = dataclasses.replace(protocol, seed=seed)
         prepared = prepared or cli.prepare_or_fail(protocol)
         print(f"\n##### seed {seed}, {name}: {cli.describe(protocol, prepared)}", flush=True)
@@ -69,7 +68,7 @@ def run_seed(args, seed: int, out: str) -> dict:
 
 def main():
     args = parse_args()
-    protocols(args)  # flag errors before any work
+    variants = protocols(args)  # flag errors before any work
     out = os.path.join(args.runs_dir, args.run or "stable_schedule")
     if not args.resume:
         cli.refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
@@ -77,7 +76,7 @@ def main():
         arguments.fail(f"--resume found no run in {out}.")
     by_seed = {}
     for seed in args.seeds:
-        by_seed[seed] = run_seed(args, seed, os.path.join(out, f"seed_{seed}"))
+        by_seed[seed] = run_seed(variants, seed, os.path.join(out, f"seed_{seed}"))
     rows = results.holding(by_seed, REFERENCE)
     table = reports.holding_table(rows, REFERENCE)
     atomic.write_text(os.path.join(out, "holding.md"), table + "\n")

@@ -5,7 +5,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 from al2_keras.reports.base import finish_figure, markdown_table, mean_std, pyplot
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME
+from al2_keras.training.protocol import CROSS_ENTROPY_NAME, variant_name
 
 
 def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:
@@ -52,8 +52,8 @@ def method_table(statistics_by_method: Dict, baseline: str = "bare") -> str:
     """
     rows = []
     for method, statistics in statistics_by_method.items():
-        without = statistics["variants"][f"{baseline}_no_al2"]
-        with_al2 = statistics["variants"][f"{baseline}_al2"]
+        without = statistics["variants"][variant_name(baseline, False)]
+        with_al2 = statistics["variants"][variant_name(baseline, True)]
         effect = statistics["effects"][baseline]["final_difference"]
         rows.append({
             "method": method,
@@ -78,7 +78,7 @@ def plot_methods(results_by_method: Dict, baseline: str, path: str) -> None:
     figure, axis = plt.subplots(figsize=(7, 4.5))
     for index, (method, by_seed) in enumerate(results_by_method.items()):
         for al2, style in ((False, "--"), (True, "-")):
-            name = f"{baseline}_{'al2' if al2 else 'no_al2'}"
+            name = variant_name(baseline, al2)
             curves = 100.0 * np.array([runs[name]["history"]["val_accuracy"] for runs in by_seed.values()])
             epochs = np.arange(1, curves.shape[1] + 1)
             axis.plot(epochs, curves.mean(axis=0), style, color=f"C{index}",
