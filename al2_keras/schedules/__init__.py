@@ -22,10 +22,9 @@ def get(identifier, **options) -> Callable[[int], float]:
     Args:
         identifier: A name of `NAMES` ("paper": the paper's progressive
             schedule, "stable": `StableSchedule`, "constant"), built with
-            `**options`; a schedule object
-            or any callable `epoch -> float`; a number (a constant weight);
-            or a dict produced by `keras.saving.serialize_keras_object` of a
-            schedule.
+            `**options`; a schedule object or any callable `epoch -> float`;
+            a number (a constant weight); or a dict produced by
+            `keras.saving.serialize_keras_object` of a schedule.
         **options: The named schedule's arguments (names only).
     """
     if isinstance(identifier, str):
