@@ -25,7 +25,15 @@ from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.head_bound import bound_head, head_layers
 from al2_keras.insertion import insert_al2
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, find_al2_layers
-from al2_keras.models import AdaptiveAveragePooling2D, alexnet, densenet121, head_model, small_net, trunk_model
+from al2_keras.models import (
+    AdaptiveAveragePooling2D,
+    TorchBatchNormalization,
+    alexnet,
+    densenet121,
+    head_model,
+    small_net,
+    trunk_model,
+)
 from al2_keras.optional import lazy_attributes
 from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule, StableSchedule
 
@@ -60,6 +68,7 @@ __all__ = [
     "PWCCAResult",
     "ProgressiveSchedule",
     "StableSchedule",
+    "TorchBatchNormalization",
     "WEIGHT_LOG_NAME",
     "alexnet",
     "analysis",

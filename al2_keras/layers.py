@@ -27,8 +27,8 @@ class AL2(keras.layers.Layer):
     accumulated in two non-trainable state variables (a sum and a sample
     count, updated like BatchNormalization's moving statistics, so every
     backend's trainer supports it) and read by the metric
-    `activation_loss_tracker`. The penalty is always computed in float32,
-    also under a `mixed_float16` policy. Only `weight` is saved with the
+    `activation_loss_tracker`. The penalty is computed in float32 at least:
+    under a `mixed_float16` policy in float32, in a float64 model in float64. Only `weight` is saved with the
     model; the L_r sums are transient, like a metric's.
 
     Args:
@@ -57,10 +57,13 @@ class AL2(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.metric_name = metric_name
+        # float32 at least (mixed precision keeps float32 variables); a
+        # float64 model keeps its weight and L_r sums in float64.
+        self._state_dtype = keras.backend.result_type(self.variable_dtype, "float32")
         self.weight = self.add_weight(
             name="weight",
             shape=(),
-            dtype="float32",
+            dtype=self._state_dtype,
             initializer=keras.initializers.Constant(
                 check_penalty_weight(weight)
             ),
@@ -79,7 +82,7 @@ class AL2(keras.layers.Layer):
             variable = keras.Variable(
                 initializer="zeros",
                 shape=(),
-                dtype="float32",
+                dtype=self._state_dtype,
                 trainable=False,
                 autocast=False,
                 aggregation="sum",
@@ -89,15 +92,16 @@ class AL2(keras.layers.Layer):
         return variable  # tracked by the layer when assigned as an attribute
 
     def call(self, inputs, training=None):
-        squares = ops.square(ops.cast(inputs, "float32"))
-        activation_loss = ops.mean(squares)
-        batch_size = ops.cast(ops.shape(inputs)[0], "float32")
+        # float32 at least (float16 squares overflow); float64 stays float64.
+        dtype = keras.backend.result_type(inputs.dtype, "float32")
+        activation_loss = ops.mean(ops.square(ops.cast(inputs, dtype)))
+        batch_size = ops.cast(ops.shape(inputs)[0], self._state_dtype)
         self.activation_loss_sum.assign_add(
-            ops.stop_gradient(activation_loss) * batch_size
+            ops.cast(ops.stop_gradient(activation_loss), self._state_dtype) * batch_size
         )
         self.activation_loss_count.assign_add(batch_size)
         if training:
-            self.add_loss(self.weight * activation_loss)
+            self.add_loss(ops.cast(self.weight, dtype) * activation_loss)
         return inputs
 
     def set_weight(self, weight: float) -> None:

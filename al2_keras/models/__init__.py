@@ -13,10 +13,12 @@ from typing import Callable, Sequence
 import keras
 
 from al2_keras.models.alexnet import alexnet
+from al2_keras.models.batch_norm import TorchBatchNormalization
 from al2_keras.models.common import (
     AL2_NAME,
     DROPOUT_POSITIONS,
     FEATURES_NAME,
+    INITIALIZERS,
     check_dropout_position,
     head_model,
     trunk_model,
@@ -75,7 +77,8 @@ def get(name: str, **options) -> keras.Model:
 
 
 __all__ = [
-    "AL2_NAME", "AdaptiveAveragePooling2D", "DROPOUT_POSITIONS", "FEATURES_NAME", "alexnet",
+    "AL2_NAME", "AdaptiveAveragePooling2D", "DROPOUT_POSITIONS", "FEATURES_NAME", "INITIALIZERS",
+    "TorchBatchNormalization", "alexnet",
     "check_dropout_position", "check_input_shape", "densenet121", "get", "head_model",
     "minimum_image_size", "names", "small_net", "trunk_model",
 ]

@@ -51,7 +51,7 @@ def alexnet(
         x = keras.layers.ZeroPadding2D(pad, name=f"pad{i}")(x)
         x = keras.layers.Conv2D(filters, kernel, strides=stride, name=f"conv{i}", **reg)(x)
         if batch_norm:
-            x = batch_norm_layer(f"batch_norm{i}")(x)
+            x = batch_norm_layer(f"batch_norm{i}", regularizer)(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
         if pool:
             x = keras.layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)

@@ -1,12 +1,16 @@
 """What the architectures share: the named trunk output, AL2, Dropout's place, the head's end."""
 
+import math
+
 import keras
 
 from al2_keras.layers import AL2
+from al2_keras.models.batch_norm import TorchBatchNormalization
 
 FEATURES_NAME = "features"
 AL2_NAME = "al2"
 DROPOUT_POSITIONS = ("before_al2", "after_al2")
+INITIALIZERS = ("keras", "torch")
 
 
 def check_dropout_position(dropout_position: str) -> str:
@@ -32,22 +36,44 @@ def weight_decay_regularizer(weight_decay: float):
     return keras.regularizers.L2(weight_decay / 2.0)
 
 
-def batch_norm_layer(name: str) -> keras.layers.BatchNormalization:
-    """BatchNormalization with PyTorch's `BatchNorm2d` defaults, as the reference.
+def batch_norm_layer(name: str, regularizer=None) -> keras.layers.BatchNormalization:
+    """BatchNormalization as the reference's `BatchNorm2d` (defaults, running statistics, decay).
 
     PyTorch's running-statistics momentum 0.1 is Keras's `momentum=0.9`
     (Keras's default 0.99 averages over ~100 steps, longer than an epoch of
-    the quick protocol, so test-time statistics lag the weights); eps 1e-5.
+    the quick protocol, so test-time statistics lag the weights); eps 1e-5;
+    the running variance updated with the unbiased batch variance
+    (`TorchBatchNormalization`); and `regularizer` (the coupled weight decay,
+    which the reference's SGD applies to every parameter) on gamma and beta.
     """
-    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+    return TorchBatchNormalization(momentum=0.9, epsilon=1e-5, gamma_regularizer=regularizer,
+                                   beta_regularizer=regularizer, name=name)
+
+
+def layer_initializers(initializer: str, fan_in: int) -> dict:
+    """Kernel and bias initializer arguments of a Conv2D or Dense layer.
+
+    `"keras"`: none (Keras's Glorot-uniform kernels and zero biases).
+    `"torch"`: PyTorch's defaults for `nn.Conv2d` and `nn.Linear`, which the
+    reference's small CNN keeps: kernel and bias uniform in
+    `[-1/sqrt(fan_in), 1/sqrt(fan_in)]` (`kaiming_uniform_(a=sqrt(5))`).
+    """
+    if initializer not in INITIALIZERS:
+        raise ValueError(f"`initializer` must be one of {INITIALIZERS}. Received: initializer={initializer!r}")
+    if initializer == "keras":
+        return {}
+    bound = 1.0 / math.sqrt(fan_in)
+    return {"kernel_initializer": keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform"),
+            "bias_initializer": keras.initializers.RandomUniform(-bound, bound)}
 
 
 def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name,
-                features_dropout=None, dropout_position="before_al2"):
+                features_dropout=None, dropout_position="before_al2", initializer="keras"):
     """Names the trunk output, adds AL2, the head layers and a float32 softmax.
 
     `features_dropout` (a Dropout layer or None) goes before the `"features"`
     layer and AL2 (`"before_al2"`) or right after AL2 (`"after_al2"`).
+    `initializer` initializes the logits layer (`layer_initializers`).
     """
     check_dropout_position(dropout_position)
     x = trunk_output
@@ -60,8 +86,10 @@ def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, 
         x = features_dropout(x)
     for layer in head_layers:
         x = layer(x)
-    x = keras.layers.Dense(num_classes, name="logits", **reg)(x)
-    outputs = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    x = keras.layers.Dense(num_classes, name="logits", **reg, **layer_initializers(initializer, x.shape[-1]))(x)
+    # float32 at least: float32 under mixed precision, float64 in a float64 model.
+    dtype = keras.backend.result_type(keras.config.dtype_policy().compute_dtype, "float32")
+    outputs = keras.layers.Activation("softmax", dtype=dtype, name="probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
 
 

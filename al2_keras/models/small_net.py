@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 
 import keras
 
-from al2_keras.models.common import batch_norm_layer, classifier, weight_decay_regularizer
+from al2_keras.models.common import batch_norm_layer, classifier, layer_initializers, weight_decay_regularizer
 
 
 def small_net(
@@ -17,6 +17,7 @@ def small_net(
     al2_weight: float = 0.01,
     name: Optional[str] = None,
     dropout_position: str = "before_al2",
+    initializer: str = "keras",
 ) -> keras.Model:
     """The paper's small CNN (LeNet-like), built with the functional API.
 
@@ -35,7 +36,7 @@ def small_net(
         num_classes: Number of classes.
         al2: Whether to put an `AL2` layer on the trunk output.
         batch_norm: Whether to add BatchNormalization after the second conv
-            (PyTorch's defaults: Keras momentum 0.9, epsilon 1e-5).
+            as the reference's `BatchNorm2d` (`common.batch_norm_layer`).
         dropout: Dropout rate on the trunk output; 0 for none.
         weight_decay: Coupled L2 weight decay, as PyTorch SGD's
             `weight_decay`: each kernel and bias gets an L2 loss term of
@@ -47,6 +48,9 @@ def small_net(
             trunk, AL2 and the `"features"` output see dropped features) or
             `"after_al2"` (Dropout starts the head: AL2 sees the features
             as they are at test time, not scaled by 1 / (1 - rate)).
+        initializer: `"keras"` (Glorot-uniform kernels, zero biases) or
+            `"torch"` (PyTorch's default initialization, which the
+            reference's small CNN keeps; `common.layer_initializers`).
 
     Returns:
         An uncompiled `keras.Model`.
@@ -59,17 +63,19 @@ def small_net(
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
 
     inputs = keras.Input(tuple(input_shape), name="images")
-    x = keras.layers.Conv2D(20, 5, name="conv1", **reg)(inputs)
+    x = keras.layers.Conv2D(20, 5, name="conv1", **reg,
+                            **layer_initializers(initializer, 25 * inputs.shape[-1]))(inputs)
     x = keras.layers.ReLU(name="relu1")(x)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
-    x = keras.layers.Conv2D(50, 5, name="conv2", **reg)(x)
+    x = keras.layers.Conv2D(50, 5, name="conv2", **reg, **layer_initializers(initializer, 25 * 20))(x)
     if batch_norm:
-        x = batch_norm_layer("batch_norm")(x)
+        x = batch_norm_layer("batch_norm", regularizer)(x)
     x = keras.layers.ReLU(name="relu2")(x)
     x = keras.layers.MaxPooling2D(2, name="pool2")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     features_dropout = keras.layers.Dropout(dropout, name="dropout") if dropout > 0 else None
-    head = [keras.layers.Dense(500, name="fc1", **reg), keras.layers.ReLU(name="relu3")]
+    head = [keras.layers.Dense(500, name="fc1", **reg, **layer_initializers(initializer, x.shape[-1])),
+            keras.layers.ReLU(name="relu3")]
     if name is None:
         parts = ["small_net"]
         parts += ["bn"] if batch_norm else []
@@ -78,4 +84,4 @@ def small_net(
         parts += ["al2"] if al2 else []
         name = "_".join(parts)
     return classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name,
-                       features_dropout, dropout_position)
+                       features_dropout, dropout_position, initializer)
