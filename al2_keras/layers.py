@@ -4,6 +4,7 @@ import math
 import weakref
 
 import keras
+import numpy as np
 from keras import ops
 
 ACTIVATION_LOSS_NAME = "activation_loss"
@@ -64,8 +65,9 @@ class AL2(keras.layers.Layer):
             name="weight",
             shape=(),
             dtype=self._state_dtype,
+            # A NumPy float64: a Python float would pass through float32 on TensorFlow.
             initializer=keras.initializers.Constant(
-                check_penalty_weight(weight)
+                np.float64(check_penalty_weight(weight))
             ),
             trainable=False,
             autocast=False,

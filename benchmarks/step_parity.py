@@ -30,10 +30,10 @@ from typing import Optional, Sequence
 import keras
 import numpy as np
 import torch
-
-import al2_keras
 import torch_reference as reference
 import weight_transfer
+
+import al2_keras
 
 # The Table 1 baselines compared step for step (Dropout: see the module docstring).
 BASELINES = {"bare": {}, "bn": {"batch_norm": True}, "weight_decay": {"weight_decay": 5e-4}}
@@ -91,8 +91,9 @@ def compare(baseline: str, al2: bool, images: np.ndarray, labels: np.ndarray, st
     # Keras's SGD holds lr and momentum in float32 variables.
     optimizer = reference.make_optimizer(net, float(np.float32(learning_rate)), float(np.float32(momentum)),
                                          options.get("weight_decay", 0.0))
-    previous_floatx = keras.config.floatx()
+    previous = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
     try:
         keras.utils.set_random_seed(seed)
         model = al2_keras.small_net(al2=True, al2_weight=0.0, **options)
@@ -120,7 +121,8 @@ def compare(baseline: str, al2: bool, images: np.ndarray, labels: np.ndarray, st
         keras_logits = keras.Model(model.inputs, model.get_layer("logits").output).predict(x_keras, verbose=0)
         keras_state = weight_transfer.keras_weights_as_torch(model, net)
     finally:
-        keras.config.set_floatx(previous_floatx)
+        keras.config.set_floatx(previous[0])
+        keras.config.set_dtype_policy(previous[1])
     net.eval()
     with torch.no_grad():
         torch_logits = net.fcs[:-1](net.trunk(x).flatten(1)).numpy()

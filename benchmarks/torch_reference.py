@@ -144,7 +144,7 @@ def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: to
     Loss: `nll_loss(log-probabilities, labels)`, plus `map_weight` times the
     mean of the squared trunk output when the weight is not 0. Returns the
     step's loss, L_c and L_r, measured before the update as the reference
-    logs them.
+    logs them, and the batch size.
     """
     optimizer.zero_grad()
     log_probabilities, features = model(images)
@@ -153,7 +153,8 @@ def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: to
     loss = cross_entropy if map_weight == 0 else cross_entropy + map_weight * activation_loss
     loss.backward()
     optimizer.step()
-    return {"loss": loss.item(), "cross_entropy": cross_entropy.item(), "activation_loss": activation_loss.item()}
+    return {"loss": loss.item(), "cross_entropy": cross_entropy.item(), "activation_loss": activation_loss.item(),
+            "size": len(labels)}
 
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, batches, map_weight: float) -> list:

@@ -56,3 +56,29 @@ def test_small_net_trains_one_step():
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
     logs = model.train_on_batch(x, np.arange(8) % 10, return_dict=True)
     assert np.isfinite(logs["loss"]) and "activation_loss" in logs
+
+
+def test_weight_decay_also_decays_batch_norm_gamma_and_beta_as_the_reference():
+    # The reference's SGD(weight_decay=...) decays every parameter.
+    batch_norm = small_net(batch_norm=True, weight_decay=0.01).get_layer("batch_norm")
+    assert batch_norm.gamma_regularizer.l2 == pytest.approx(0.005)
+    assert batch_norm.beta_regularizer.l2 == pytest.approx(0.005)
+    assert small_net(batch_norm=True).get_layer("batch_norm").gamma_regularizer is None
+
+
+def test_torch_initializer_draws_within_pytorch_default_bounds():
+    model = small_net(initializer="torch")
+    for name, fan_in in (("conv1", 25), ("conv2", 500), ("fc1", 800), ("logits", 500)):
+        kernel, bias = (np.asarray(w) for w in model.get_layer(name).get_weights())
+        bound = 1 / np.sqrt(fan_in)
+        assert np.abs(kernel).max() <= bound and np.abs(bias).max() <= bound, name
+        # Uniform on [-bound, bound]: standard deviation bound / sqrt(3), biases not zero.
+        assert kernel.std() == pytest.approx(bound / np.sqrt(3), rel=0.1), name
+        assert np.abs(bias).max() > bound / 4, name
+    keras_bias = np.asarray(small_net().get_layer("conv1").get_weights()[1])
+    assert not keras_bias.any()  # Keras's default: zero biases
+
+
+def test_unknown_initializer_is_refused():
+    with pytest.raises(ValueError, match="initializer"):
+        small_net(initializer="he")
