@@ -30,7 +30,8 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """--model, --epochs, --lr, --momentum, --batch-size, --time-compression,
-    --schedule, --head-max-norm, --seed, --dropout-position, --shrink, --rotations, --mixup, --loss."""
+    --schedule, --head-max-norm, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
+    --loss."""
     group = parser.add_argument_group("protocol")
     group.add_argument("--model", choices=models.names(), default=None,
                        help="architecture (default: small_net, the paper's small CNN)")
@@ -55,6 +56,9 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
                        help="append a copy of every training image rotated by 90/180/270 degrees")
     group.add_argument("--mixup", type=arguments.positive_float, default=None, metavar="ALPHA",
                        help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
+    group.add_argument("--initializer", choices=list(models.INITIALIZERS), default=None,
+                       help="initial weights of small_net: keras (Glorot kernels, zero biases; default) or torch "
+                            "(PyTorch's defaults, as the reference)")
     group.add_argument("--loss", choices=list(losses.NAMES), default=None,
                        help="training loss: cross_entropy (the paper's, default) or a noise-robust one: "
                             "gce (q=0.7), sce (alpha 0.01, beta 1), bootstrap_soft (0.95), bootstrap_hard (0.8)")
@@ -76,7 +80,8 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
     names = dict(dataset="dataset", data_dir="data_dir", corrupt="corrupt", train_size="train_size",
                  scaling="scaling", image_size="image_size", model="model", epochs="epochs",
                  learning_rate="lr", momentum="momentum", batch_size="batch_size", seed="seed",
-                 dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup", loss="loss")
+                 dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup", loss="loss",
+                 initializer="initializer")
     overrides = {field: getattr(args, flag) for field, flag in names.items()
                  if getattr(args, flag, None) is not None}
     if getattr(args, "rotations", False):

@@ -152,6 +152,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--scaling", default=None, choices=datasets.SCALINGS, help="override the preset's")
     parser.add_argument("--ours", nargs="+", required=True, help="label_randomization.py run directories")
     parser.add_argument("--data-dir", default=None, help="Fashion-MNIST IDX files (found by itself if None)")
+    parser.add_argument("--reference-runs", default=None,
+                        help="a seed_parity.json whose transcription runs to reuse instead of training")
     parser.add_argument("--out", required=True, help="output directory (must not exist)")
     args = parser.parse_args(argv)
     if os.path.exists(args.out):
@@ -161,7 +163,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     ours = read_ours(args.ours, seeds)  # read first: a missing run fails before any training
     overrides = {"scaling": args.scaling} if args.scaling else {}
     data = datasets.load("fashion_mnist", data_dir=args.data_dir)
-    theirs = {seed: reference_seed(quick_protocol(seed=seed, **overrides), data, baselines) for seed in seeds}
+    if args.reference_runs:
+        with open(args.reference_runs) as f:
+            saved = json.load(f)["reference_runs"]
+        theirs = {seed: {name: run for name, run in saved[str(seed)].items() if run["baseline"] in baselines}
+                  for seed in seeds}
+    else:
+        theirs = {seed: reference_seed(quick_protocol(seed=seed, **overrides), data, baselines) for seed in seeds}
     wanted = {seed: {name: ours[seed][name] for name in theirs[seed]} for seed in seeds}
     rows = comparison(results.seed_statistics(wanted), results.seed_statistics(theirs))
     os.makedirs(args.out)

@@ -39,9 +39,9 @@ def plot_similarity(summary: Sequence[Dict], measures: Iterable[str], path: str)
         axis.set_ylim(0, 1)
         axis.grid(alpha=0.3)
     axes[0][0].set_ylabel("similarity")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the curves
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)
 
 

@@ -32,6 +32,11 @@ def build_model(
         **options: The baseline's builder options (`BASELINES`), e.g.
             `batch_norm=True`, `dropout=0.5`, `weight_decay=5e-4`.
     """
+    if protocol.initializer != "keras":
+        if protocol.model != "small_net":
+            raise ValueError(f"`initializer={protocol.initializer!r}` is available for small_net only. "
+                             f"Received: model={protocol.model!r}; use initializer='keras' with it.")
+        options = {**options, "initializer": protocol.initializer}
     model = models.get(
         protocol.model, input_shape=tuple(input_shape), num_classes=num_classes, al2=True,
         al2_weight=al2_weight, dropout_position=protocol.dropout_position, **options)

@@ -57,6 +57,9 @@ class Protocol:
             while `seed` keeps the data subset, the label noise and the batch
             order: instances that differ only in their initialization, as
             the reference's Figure 1 trains them. None: `seed` for all.
+        initializer: Initial weights of `small_net`: "keras" (Glorot
+            kernels, zero biases) or "torch" (PyTorch's defaults, which the
+            reference keeps; `models.common.layer_initializers`).
         head_max_norm: If set, the head's kernels are bounded per unit
             (`bound_head`): a norm, or "initial" (each layer's initial
             largest norm), as `StableSchedule` needs; None: a free head.
@@ -84,6 +87,7 @@ class Protocol:
     image_size: Optional[int] = None
     init_seed: Optional[int] = None
     loss: str = "cross_entropy"
+    initializer: str = "keras"
     head_max_norm: Optional[Union[float, str]] = None
 
     def settings(self) -> dict:

@@ -22,3 +22,12 @@ def test_mixup_compiles_each_loss_for_soft_labels():
     model = training.compile_for_protocol(training.build_model(protocol, (28, 28, 1), 10), protocol)
     assert type(model.loss).__name__ == "CategoricalCrossentropy"
     assert isinstance(losses.get("gce", soft_labels=True), losses.GeneralizedCrossEntropy)
+
+
+def test_the_protocol_initializer_reaches_small_net_and_is_refused_elsewhere():
+    torch_init = training.build_model(training.quick_protocol(initializer="torch"), (28, 28, 1), 10)
+    keras_init = training.build_model(training.quick_protocol(), (28, 28, 1), 10)
+    assert np.asarray(torch_init.get_layer("conv1").get_weights()[1]).any()  # PyTorch draws biases
+    assert not np.asarray(keras_init.get_layer("conv1").get_weights()[1]).any()  # Keras zeroes them
+    with pytest.raises(ValueError, match="small_net only"):
+        training.build_model(training.quick_protocol(initializer="torch", model="alexnet"), (63, 63, 1), 10)
