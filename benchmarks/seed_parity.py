@@ -163,11 +163,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     ours = read_ours(args.ours, seeds)  # read first: a missing run fails before any training
     overrides = {"scaling": args.scaling} if args.scaling else {}
     data = datasets.load("fashion_mnist", data_dir=args.data_dir)
+    trained_by = None
     if args.reference_runs:
         with open(args.reference_runs) as f:
-            saved = json.load(f)["reference_runs"]
-        theirs = {seed: {name: run for name, run in saved[str(seed)].items() if run["baseline"] in baselines}
-                  for seed in seeds}
+            saved = json.load(f)
+        trained_by = saved["provenance"].get("reference_runs_trained_by", saved["provenance"])
+        theirs = {seed: {name: run for name, run in saved["reference_runs"][str(seed)].items()
+                         if run["baseline"] in baselines} for seed in seeds}
     else:
         theirs = {seed: reference_seed(quick_protocol(seed=seed, **overrides), data, baselines) for seed in seeds}
     wanted = {seed: {name: ours[seed][name] for name in theirs[seed]} for seed in seeds}
@@ -176,7 +178,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     provenance = {"command": "python benchmarks/seed_parity.py " + " ".join(argv or sys.argv[1:]), "commit": commit,
                   "machine": f"{platform.machine()} CPU, PyTorch {torch.__version__}", "data": data.source,
-                  "protocol": quick_protocol(**overrides).settings(), "ours": args.ours}
+                  "protocol": quick_protocol(**overrides).settings(), "ours": args.ours,
+                  **({"reference_runs_trained_by": trained_by} if trained_by else {})}
     with open(os.path.join(args.out, "seed_parity.json"), "w") as f:
         json.dump({"provenance": provenance, "rows": rows, "reference_runs": theirs}, f, indent=1)
     with open(os.path.join(args.out, "seed_parity.md"), "w") as f:
