@@ -26,6 +26,11 @@ def summarize(history: dict, last: int = 5) -> dict:
     Also the final share of corrupted labels memorized (`final_memorized`)
     when the history records it (`TrainingSetAccuracy`).
     """
+    missing = [key for key in ("val_accuracy", CROSS_ENTROPY_NAME, ACTIVATION_LOSS_NAME) if key not in history]
+    if missing:
+        raise ValueError(f"`history` lacks {missing}, which a summary needs: train with validation data (the "
+                         f"test set: `val_accuracy`), the `{CROSS_ENTROPY_NAME}` metric and an AL2 layer "
+                         f"(`{ACTIVATION_LOSS_NAME}`), as the runner does. Received keys: {sorted(history)}")
     accuracy = np.asarray(history["val_accuracy"])
     summary = {
         "final_test_accuracy": float(accuracy[-1]),

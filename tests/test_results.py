@@ -69,3 +69,8 @@ def test_holding_compares_final_with_own_peak_and_last_epochs_with_the_reference
     assert first["final_minus_peak"] == pytest.approx(-0.02) and first["reference_last_epochs"] == pytest.approx(0.575)
     with pytest.raises(ValueError, match="no variant 'bn_no_al2'"):
         results.holding(by_seed, "bn_no_al2")
+
+
+def test_summarize_names_the_keys_a_history_lacks():
+    with pytest.raises(ValueError, match=r"lacks \['val_accuracy'\]"):
+        results.summarize({"cross_entropy": [2.0], "activation_loss": [0.1], "loss": [2.0]})

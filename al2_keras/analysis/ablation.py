@@ -93,6 +93,12 @@ def cumulative_ablation(
     fractions = np.asarray(fractions, dtype=float)
     if fractions.size == 0 or fractions.min() < 0 or fractions.max() > 1:
         raise ValueError(f"`fractions` must lie in [0, 1]. Received: {fractions}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("`seeds` must name at least one mask draw, e.g. seeds=(0,). Received: seeds=()")
+    if len(images) != len(labels):
+        raise ValueError(f"`images` and `labels` must have one label per image. Received: {len(images)} images "
+                         f"and {len(labels)} labels; pass the labels of exactly these images.")
     split = _SUB_MODELS.setdefault(model, {}).setdefault(features, {})
     if not split:
         split["trunk"] = models.trunk_model(model, features)

@@ -49,6 +49,9 @@ def corrupt_labels(
                 "`labels` must be integer class indices. Received: labels of dtype "
                 f"{labels.dtype}" + (" with non-integer values" if as_int is not None else "") + ".")
         labels = as_int
+    if isinstance(fraction, (bool, str)) or not isinstance(fraction, (int, float, np.number)):
+        raise TypeError(f"`fraction` must be a number in [0, 1], e.g. 0.75. Received: fraction={fraction!r} "
+                        f"of type {type(fraction).__name__}")
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(
             f"`fraction` must be in [0, 1]. Received: fraction={fraction}"

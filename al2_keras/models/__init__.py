@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import keras
 
-from al2_keras.models.alexnet import alexnet
+from al2_keras.models.alexnet import ALEXNET_MINIMUM_SIZE, alexnet
 from al2_keras.models.batch_norm import TorchBatchNormalization
 from al2_keras.models.common import (
     AL2_NAME,
@@ -20,18 +20,19 @@ from al2_keras.models.common import (
     FEATURES_NAME,
     INITIALIZERS,
     check_dropout_position,
+    check_image_size,
     head_model,
     trunk_model,
 )
-from al2_keras.models.densenet import densenet121
+from al2_keras.models.densenet import DENSENET_MINIMUM_SIZE, densenet121
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
-from al2_keras.models.small_net import small_net
+from al2_keras.models.small_net import SMALL_NET_MINIMUM_SIZE, small_net
 
 # Architecture name -> (builder, smallest square input it takes).
 _REGISTRY = {
-    "small_net": (small_net, 16),
-    "alexnet": (alexnet, 63),
-    "densenet121": (densenet121, 32),
+    "small_net": (small_net, SMALL_NET_MINIMUM_SIZE),
+    "alexnet": (alexnet, ALEXNET_MINIMUM_SIZE),
+    "densenet121": (densenet121, DENSENET_MINIMUM_SIZE),
 }
 
 
@@ -53,14 +54,7 @@ def minimum_image_size(name: str) -> int:
 
 def check_input_shape(name: str, input_shape: Sequence[int]) -> None:
     """Raises a ValueError naming the minimum size if `name` cannot take `input_shape`."""
-    size = minimum_image_size(name)
-    if len(input_shape) != 3:
-        raise ValueError(f"{name} takes images (height, width, channels). Received: input_shape={input_shape}")
-    if min(input_shape[:2]) < size:
-        raise ValueError(
-            f"{name} needs images of at least {size}x{size} pixels; these are "
-            f"{input_shape[0]}x{input_shape[1]}. Resize them (the runner's --image-size {size}) "
-            "or choose another --model.")
+    check_image_size(name, input_shape, minimum_image_size(name))
 
 
 def get(name: str, **options) -> keras.Model:

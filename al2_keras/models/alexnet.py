@@ -4,8 +4,11 @@ from typing import Sequence
 
 import keras
 
-from al2_keras.models.common import batch_norm_layer, classifier, weight_decay_regularizer
+from al2_keras.models.common import batch_norm_layer, check_image_size, classifier, weight_decay_regularizer
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
+
+# The smallest height and width the architecture takes.
+ALEXNET_MINIMUM_SIZE = 63
 
 
 def alexnet(
@@ -41,6 +44,7 @@ def alexnet(
         name: Model name.
         dropout_position: Where the trunk's Dropout goes (see `small_net`).
     """
+    check_image_size("alexnet", input_shape, ALEXNET_MINIMUM_SIZE)
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
     inputs = keras.Input(tuple(input_shape), name="images")

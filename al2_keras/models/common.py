@@ -13,6 +13,18 @@ DROPOUT_POSITIONS = ("before_al2", "after_al2")
 INITIALIZERS = ("keras", "torch")
 
 
+def check_image_size(name: str, input_shape, minimum: int) -> None:
+    """Raises a ValueError naming the minimum size if the architecture `name` cannot take `input_shape`."""
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(f"{name} takes images (height, width, channels). Received: input_shape={input_shape}")
+    if min(input_shape[:2]) < minimum:
+        raise ValueError(
+            f"{name} needs images of at least {minimum}x{minimum} pixels; these are "
+            f"{input_shape[0]}x{input_shape[1]}. Resize them (the runner's --image-size {minimum}) "
+            "or choose another --model.")
+
+
 def check_dropout_position(dropout_position: str) -> str:
     """Returns `dropout_position` if it is one of `DROPOUT_POSITIONS`, else raises."""
     if dropout_position not in DROPOUT_POSITIONS:

@@ -4,7 +4,16 @@ from typing import Optional, Sequence
 
 import keras
 
-from al2_keras.models.common import batch_norm_layer, classifier, layer_initializers, weight_decay_regularizer
+from al2_keras.models.common import (
+    batch_norm_layer,
+    check_image_size,
+    classifier,
+    layer_initializers,
+    weight_decay_regularizer,
+)
+
+# The smallest height and width the architecture takes.
+SMALL_NET_MINIMUM_SIZE = 16
 
 
 def small_net(
@@ -59,6 +68,7 @@ def small_net(
         raise ValueError(
             f"`dropout` must be in [0, 1). Received: dropout={dropout}"
         )
+    check_image_size("small_net", input_shape, SMALL_NET_MINIMUM_SIZE)
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
 

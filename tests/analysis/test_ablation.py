@@ -59,6 +59,14 @@ def test_bad_fractions():
         analysis.ablation.cumulative_ablation(model, x, y, fractions=[0.0, 1.5])
 
 
+def test_no_seeds_and_mismatched_labels_are_named():
+    model, x, y = _model_and_data()
+    with pytest.raises(ValueError, match="`seeds` must name at least one"):
+        analysis.ablation.cumulative_ablation(model, x, y, seeds=())
+    with pytest.raises(ValueError, match=f"{len(x)} images and 5 labels"):
+        analysis.ablation.cumulative_ablation(model, x, y[:5])
+
+
 def test_unit_mode_incremental_dense_path_equals_masked_head(monkeypatch):
     model, x, y = _model_and_data()
     features = models.trunk_model(model).predict(x, verbose=0)

@@ -47,3 +47,9 @@ def test_corrupt_labels_refuses_non_integer_labels():
         datasets.corrupt_labels(np.array([0.5, 1.0, 2.0]), 0.5, 10)
     noisy = datasets.corrupt_labels(np.array([0.0, 1.0, 2.0]), 0.0, 10)  # whole numbers are fine
     np.testing.assert_array_equal(noisy.labels, [0, 1, 2])
+
+
+@pytest.mark.parametrize("fraction", ["0.5", None, True])
+def test_a_fraction_that_is_no_number_is_named(fraction):
+    with pytest.raises(TypeError, match="`fraction` must be a number in \\[0, 1\\]"):
+        datasets.corrupt_labels(np.arange(10) % 3, fraction=fraction, num_classes=3)

@@ -45,3 +45,9 @@ def test_too_small_images_name_the_minimum_size(name, size):
     with pytest.raises(ValueError, match=f"at least {size}x{size}"):
         models.get(name, input_shape=(size - 1, size - 1, 1))
     assert models.minimum_image_size(name) == size
+
+
+@pytest.mark.parametrize("builder, size", [(models.small_net, 16), (models.alexnet, 63), (models.densenet121, 32)])
+def test_builders_themselves_name_the_minimum_size(builder, size):
+    with pytest.raises(ValueError, match=f"at least {size}x{size} pixels; these are {size - 1}x{size - 1}"):
+        builder(input_shape=(size - 1, size - 1, 3))
