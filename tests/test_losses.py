@@ -47,11 +47,11 @@ def test_every_named_loss_serializes_and_trains(name):
     assert np.isfinite(history.history["loss"]).all()
 
 
-@pytest.mark.parametrize("make", [lambda: losses.GeneralizedCrossEntropy(q=0.0),
-                                  lambda: losses.SymmetricCrossEntropy(log_zero=0.0),
-                                  lambda: losses.Bootstrapping("medium"),
-                                  lambda: losses.Bootstrapping("soft", beta=1.5),
-                                  lambda: losses.get("focal")])
-def test_bad_settings_are_refused(make):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("make, named", [(lambda: losses.GeneralizedCrossEntropy(q=0.0), "q"),
+                                         (lambda: losses.SymmetricCrossEntropy(log_zero=0.0), "log_zero"),
+                                         (lambda: losses.Bootstrapping("medium"), "medium"),
+                                         (lambda: losses.Bootstrapping("soft", beta=1.5), "beta"),
+                                         (lambda: losses.get("focal"), "focal")])
+def test_bad_settings_are_refused(make, named):
+    with pytest.raises(ValueError, match=named):
         make()

@@ -27,10 +27,11 @@ def test_corruption_is_seeded():
     assert not np.array_equal(a.labels, c.labels)
 
 
-@pytest.mark.parametrize("fraction, num_classes, labels", [
-    (1.5, 10, [0]), (-0.1, 10, [0]), (0.5, 1, [0]), (0.5, 10, [10])])
-def test_corruption_bad_input(fraction, num_classes, labels):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("fraction, num_classes, labels, named", [
+    (1.5, 10, [0], "fraction"), (-0.1, 10, [0], "fraction"), (0.5, 1, [0], "num_classes"),
+    (0.5, 10, [10], r"\[0, 10\)")])
+def test_corruption_bad_input(fraction, num_classes, labels, named):
+    with pytest.raises(ValueError, match=named):
         datasets.corrupt_labels(np.array(labels), fraction, num_classes)
 
 

@@ -46,7 +46,8 @@ def test_weight_decay_is_coupled_l2_with_half_coefficient():
 
 @pytest.mark.parametrize("kwargs", [{"dropout": 1.0}, {"dropout": -0.1}, {"weight_decay": -1.0}])
 def test_invalid_options_raise(kwargs):
-    with pytest.raises(ValueError):
+    (name,) = kwargs
+    with pytest.raises(ValueError, match=f"`{name}` must be"):
         small_net(**kwargs)
 
 

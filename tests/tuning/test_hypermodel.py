@@ -13,6 +13,7 @@ def test_each_trial_runs_its_own_sampled_schedule(name, tmp_path):
     assert len(rows) == 3
     assert len({(r["start"], r["growth"]) for r in rows}) == 3
     trials = sorted(tuner.oracle.trials.values(), key=lambda t: t.trial_id)
+    assert len(trials) == len(RecordWeights.records) == 3
     for trial, weights in zip(trials, RecordWeights.records):
         schedule = SPACE.schedule(trial.hyperparameters)
         assert [w for _, w in weights] == pytest.approx([schedule(e) for e, _ in weights])
