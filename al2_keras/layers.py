@@ -60,7 +60,7 @@ class AL2(keras.layers.Layer):
         self.metric_name = metric_name
         # float32 at least (mixed precision keeps float32 variables); a
         # float64 model keeps its weight and L_r sums in float64.
-        self._state_dtype = keras.backend.result_type(self.variable_dtype, "float32")
+        self._state_dtype = at_least_float32(self.variable_dtype)
         self.weight = self.add_weight(
             name="weight",
             shape=(),
@@ -95,7 +95,7 @@ class AL2(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         # float32 at least (float16 squares overflow); float64 stays float64.
-        dtype = keras.backend.result_type(inputs.dtype, "float32")
+        dtype = at_least_float32(inputs.dtype)
         activation_loss = ops.mean(ops.square(ops.cast(inputs, dtype)))
         batch_size = ops.cast(ops.shape(inputs)[0], self._state_dtype)
         self.activation_loss_sum.assign_add(
@@ -182,6 +182,11 @@ class ActivationLoss(keras.metrics.Metric):
             # detached from their values (see the class docstring).
             return ops.convert_to_tensor(float("nan"), dtype="float32")
         return ops.divide_no_nan(total, count)
+
+
+def at_least_float32(dtype) -> str:
+    """"float64" for float64, else "float32": float16 squares overflow, float64 stays exact."""
+    return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
 
 
 # The weight is a float32 variable: a larger value would become infinite.

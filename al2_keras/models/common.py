@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from al2_keras.layers import AL2
+from al2_keras.layers import AL2, at_least_float32
 from al2_keras.models.batch_norm import TorchBatchNormalization
 
 FEATURES_NAME = "features"
@@ -100,7 +100,7 @@ def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, 
         x = layer(x)
     x = keras.layers.Dense(num_classes, name="logits", **reg, **layer_initializers(initializer, x.shape[-1]))(x)
     # float32 at least: float32 under mixed precision, float64 in a float64 model.
-    dtype = keras.backend.result_type(keras.config.dtype_policy().compute_dtype, "float32")
+    dtype = at_least_float32(keras.config.dtype_policy().compute_dtype)
     outputs = keras.layers.Activation("softmax", dtype=dtype, name="probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
 

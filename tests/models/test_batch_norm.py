@@ -6,19 +6,21 @@ import pytest
 
 from al2_keras.models import TorchBatchNormalization
 
+to_numpy = keras.ops.convert_to_numpy
+
 
 def _trained_once(unbiased, inputs):
     layer = TorchBatchNormalization(unbiased=unbiased, momentum=0.9, epsilon=1e-5)
     outputs = layer(inputs, training=True)
-    return layer, np.asarray(outputs)
+    return layer, to_numpy(outputs)
 
 
 def test_moving_variance_takes_the_unbiased_batch_variance():
     inputs = np.random.default_rng(0).normal(2.0, 3.0, size=(4, 5, 5, 3)).astype("float32")
     layer, _ = _trained_once(True, inputs)
     unbiased = inputs.reshape(-1, 3).var(axis=0, ddof=1)
-    np.testing.assert_allclose(np.asarray(layer.moving_variance), 0.9 * 1.0 + 0.1 * unbiased, rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(layer.moving_mean), 0.1 * inputs.reshape(-1, 3).mean(axis=0),
+    np.testing.assert_allclose(to_numpy(layer.moving_variance), 0.9 * 1.0 + 0.1 * unbiased, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(layer.moving_mean), 0.1 * inputs.reshape(-1, 3).mean(axis=0),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -27,11 +29,11 @@ def test_training_output_and_biased_mode_equal_keras_batch_normalization():
     unbiased_layer, unbiased_outputs = _trained_once(True, inputs)
     biased_layer, biased_outputs = _trained_once(False, inputs)
     keras_layer = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
-    keras_outputs = np.asarray(keras_layer(inputs, training=True))
+    keras_outputs = to_numpy(keras_layer(inputs, training=True))
     np.testing.assert_allclose(unbiased_outputs, keras_outputs, atol=1e-5)
     np.testing.assert_allclose(biased_outputs, keras_outputs, atol=1e-6)
-    np.testing.assert_allclose(np.asarray(biased_layer.moving_variance), np.asarray(keras_layer.moving_variance))
-    ratio = (np.asarray(unbiased_layer.moving_variance) - 0.9) / (np.asarray(keras_layer.moving_variance) - 0.9)
+    np.testing.assert_allclose(to_numpy(biased_layer.moving_variance), to_numpy(keras_layer.moving_variance))
+    ratio = (to_numpy(unbiased_layer.moving_variance) - 0.9) / (to_numpy(keras_layer.moving_variance) - 0.9)
     np.testing.assert_allclose(ratio, 128 / 127, rtol=1e-5)  # n / (n - 1), n = 8 * 4 * 4 values per channel
 
 
