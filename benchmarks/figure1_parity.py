@@ -25,14 +25,12 @@ import argparse
 import csv
 import json
 import os
-import platform
-import subprocess
-import sys
 from typing import Optional, Sequence
 
 import numpy as np
 import torch
 import torch_reference as reference
+from provenance import provenance
 from torch import nn
 
 from al2_keras import analysis, datasets, reports
@@ -87,6 +85,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if os.path.exists(args.out):
         parser.error(f"--out {args.out} exists; name a new directory (nothing is overwritten).")
+    origin = provenance("figure1_parity.py", argv)
     ours = read_summary(os.path.join(args.ours, "summary.csv"), "al2_keras")
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
     protocol = quick_protocol(seed=0)
@@ -117,11 +116,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 f"(ddof 0) over pairs [min, max]; noise: instance 0 vs uniform noise.\n\n{table}\n")
     both = ours + [{**row, "variant": f"reference {row['variant']}"} for row in summary]
     reports.plot_similarity(both, ("cca", "svcca", "pwcca"), os.path.join(args.out, "figure1_both.png"))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    origin.update(data=data.source, protocol=protocol.settings(), ours=args.ours)
     with open(os.path.join(args.out, "provenance.json"), "w") as f:
-        json.dump({"command": "python benchmarks/figure1_parity.py " + " ".join(argv or sys.argv[1:]),
-                   "commit": commit, "machine": f"{platform.machine()} CPU, PyTorch {torch.__version__}",
-                   "data": data.source, "protocol": protocol.settings(), "ours": args.ours}, f, indent=1)
+        json.dump(origin, f, indent=1)
     print(table)
 
 

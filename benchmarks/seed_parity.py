@@ -21,15 +21,13 @@ Run: python benchmarks/seed_parity.py --seeds 0,1,2 --ours RUN_DIR --out DIR
 import argparse
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 from typing import Optional, Sequence
 
 import numpy as np
 import torch
 import torch_reference as reference
+from provenance import provenance
 from scipy import stats
 
 from al2_keras import datasets, results
@@ -158,6 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if os.path.exists(args.out):
         parser.error(f"--out {args.out} exists; name a new directory (nothing is overwritten).")
+    origin = provenance("seed_parity.py", argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     baselines = args.baselines.split(",")
     ours = read_ours(args.ours, seeds)  # read first: a missing run fails before any training
@@ -175,13 +174,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     wanted = {seed: {name: ours[seed][name] for name in theirs[seed]} for seed in seeds}
     rows = comparison(results.seed_statistics(wanted), results.seed_statistics(theirs))
     os.makedirs(args.out)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    provenance = {"command": "python benchmarks/seed_parity.py " + " ".join(argv or sys.argv[1:]), "commit": commit,
-                  "machine": f"{platform.machine()} CPU, PyTorch {torch.__version__}", "data": data.source,
-                  "protocol": quick_protocol(**overrides).settings(), "ours": args.ours,
-                  **({"reference_runs_trained_by": trained_by} if trained_by else {})}
+    origin.update(data=data.source, protocol=quick_protocol(**overrides).settings(), ours=args.ours,
+                  **({"reference_runs_trained_by": trained_by} if trained_by else {}))
     with open(os.path.join(args.out, "seed_parity.json"), "w") as f:
-        json.dump({"provenance": provenance, "rows": rows, "reference_runs": theirs}, f, indent=1)
+        json.dump({"provenance": origin, "rows": rows, "reference_runs": theirs}, f, indent=1)
+    with open(os.path.join(args.out, "provenance.json"), "w") as f:
+        json.dump(origin, f, indent=1)
     with open(os.path.join(args.out, "seed_parity.md"), "w") as f:
         f.write(markdown(rows))
     print(markdown(rows))

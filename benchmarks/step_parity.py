@@ -22,9 +22,6 @@ Run: python benchmarks/step_parity.py --out saved_models/reference/parity/step
 import argparse
 import json
 import os
-import platform
-import subprocess
-import sys
 from typing import Optional, Sequence
 
 import keras
@@ -32,6 +29,7 @@ import numpy as np
 import torch
 import torch_reference as reference
 import weight_transfer
+from provenance import provenance
 
 import al2_keras
 
@@ -153,6 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--data-dir", default=None, help="Fashion-MNIST IDX files (found by itself if None)")
     parser.add_argument("--out", default=None, help="directory for parity.json and parity.md")
     args = parser.parse_args(argv)
+    origin = provenance("step_parity.py", argv)
     from al2_keras import datasets
 
     data = datasets.load("fashion_mnist", data_dir=args.data_dir)
@@ -177,15 +176,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(table)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        provenance = {"command": "python benchmarks/step_parity.py " + " ".join(argv or sys.argv[1:]),
-                      "commit": commit, "machine": f"{platform.machine()} CPU, Keras {keras.__version__}, "
-                      f"PyTorch {torch.__version__}", "data": data.source}
+        origin["data"] = data.source
         with open(os.path.join(args.out, "parity.json"), "w") as f:
-            json.dump({"provenance": provenance, "results": results}, f, indent=1)
+            json.dump({"provenance": origin, "results": results}, f, indent=1)
+        with open(os.path.join(args.out, "provenance.json"), "w") as f:
+            json.dump(origin, f, indent=1)
         with open(os.path.join(args.out, "parity.md"), "w") as f:
             f.write(f"Largest relative difference, al2_keras against the PyTorch transcription, {args.steps} steps, "
-                    f"{args.dtype} (`python benchmarks/step_parity.py`, commit {commit}).\n\n{table}")
+                    f"{args.dtype} (`{origin['command']}`, commit {origin['commit']}).\n\n{table}")
 
 
 if __name__ == "__main__":
