@@ -129,6 +129,27 @@ def comparison(ours: dict, theirs: dict) -> list:
     return rows
 
 
+def effect_rows(ours: dict, theirs: dict) -> list:
+    """Per baseline, AL2's effect (with - without, points) on each side, final and last-5, per seed."""
+    rows = []
+    for baseline in theirs["effects"]:
+        for quantity, label in (("final_difference", "final"), ("last_epochs_difference", "last-5")):
+            a, b = ours["effects"][baseline][quantity], theirs["effects"][baseline][quantity]
+            rows.append({"baseline": baseline, "quantity": label, "al2_keras": [100 * v for v in a["values"]],
+                         "reference": [100 * v for v in b["values"]], "welch_p": welch(a["values"], b["values"])})
+    return rows
+
+
+def effects_markdown(rows: list) -> str:
+    lines = ["| baseline | AL2's effect (points) | al2_keras: mean ± std (per seed) | "
+             "reference: mean ± std (per seed) | Welch p |", "|---|---|---|---|---|"]
+    for row in rows:
+        sides = [f"{_spread(np.asarray(row[side]))} ({' / '.join(f'{v:+.1f}' for v in row[side])})"
+                 for side in ("al2_keras", "reference")]
+        lines.append(f"| {row['baseline']} | {row['quantity']} | {sides[0]} | {sides[1]} | {row['welch_p']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def _spread(values: np.ndarray) -> str:
     return f"{values.mean():.3g} ± {values.std(ddof=1):.2g}" if len(values) > 1 else f"{values.mean():.3g}"
 
@@ -172,17 +193,22 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     else:
         theirs = {seed: reference_seed(quick_protocol(seed=seed, **overrides), data, baselines) for seed in seeds}
     wanted = {seed: {name: ours[seed][name] for name in theirs[seed]} for seed in seeds}
-    rows = comparison(results.seed_statistics(wanted), results.seed_statistics(theirs))
+    ours_statistics, theirs_statistics = results.seed_statistics(wanted), results.seed_statistics(theirs)
+    rows = comparison(ours_statistics, theirs_statistics)
+    effects = effect_rows(ours_statistics, theirs_statistics)
     os.makedirs(args.out)
     origin.update(data=data.source, protocol=quick_protocol(**overrides).settings(), ours=args.ours,
                   **({"reference_runs_trained_by": trained_by} if trained_by else {}))
     with open(os.path.join(args.out, "seed_parity.json"), "w") as f:
-        json.dump({"provenance": origin, "rows": rows, "reference_runs": theirs}, f, indent=1)
+        json.dump({"provenance": origin, "rows": rows, "effects": effects, "reference_runs": theirs}, f, indent=1)
     with open(os.path.join(args.out, "provenance.json"), "w") as f:
         json.dump(origin, f, indent=1)
+    text = (f"Seeds {seeds}; mean ± sample standard deviation (ddof 1); Welch's t-test p-value per difference "
+            f"(`{origin['command']}`).\n\n{markdown(rows)}\nAL2's effect, with - without AL2, per side:\n\n"
+            f"{effects_markdown(effects)}")
     with open(os.path.join(args.out, "seed_parity.md"), "w") as f:
-        f.write(markdown(rows))
-    print(markdown(rows))
+        f.write(text)
+    print(text)
 
 
 if __name__ == "__main__":
