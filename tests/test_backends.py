@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# The full suite only (CI); `pytest -m "not slow"` skips the backend suite, under JAX and PyTorch in subprocesses.
+pytestmark = pytest.mark.slow
+
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
 AGNOSTIC_FILES = [

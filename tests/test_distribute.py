@@ -155,6 +155,7 @@ def _results(run_dir):
         return json.load(f)["results"]
 
 
+@pytest.mark.slow
 def test_two_worker_run_matches_single_process(tmp_path, idx_dir):
     args = [LABEL_RANDOMIZATION, "--data-dir", idx_dir, "--baselines", "bare", "--epochs", "2",
             "--train-size", "256", "--batch-size", "64"]
@@ -195,6 +196,7 @@ def _journal_lines(path):
         return sum(1 for line in f if line.strip())
 
 
+@pytest.mark.slow
 def test_killed_worker_resumes_from_backup(tmp_path, idx_dir):
     args = [LABEL_RANDOMIZATION, "--data-dir", idx_dir, "--baselines", "bare", "--epochs", "3",
             "--train-size", "256", "--batch-size", "64", "--strategy", "multi-worker", "--run", "r"]
@@ -242,6 +244,7 @@ def test_killed_worker_resumes_from_backup(tmp_path, idx_dir):
         assert results[variant]["history"] == uninterrupted[variant]["history"], variant
 
 
+@pytest.mark.slow
 def test_distributed_tuning_runs_every_trial_once(tmp_path, idx_dir):
     port = _free_ports(1)[0]
     env = {**_base_env(tmp_path), "KERASTUNER_ORACLE_IP": "127.0.0.1",
@@ -277,6 +280,7 @@ def test_distributed_tuning_runs_every_trial_once(tmp_path, idx_dir):
     assert "Best schedule:" in logs[0]
 
 
+@pytest.mark.slow
 def test_streaming_similarity_across_two_workers_equals_in_memory(tmp_path):
     env = _base_env(tmp_path)
     outputs = [tmp_path / f"worker{i}.json" for i in range(2)]

@@ -8,6 +8,9 @@ import pytest
 
 from tests.datasets.test_loading import _write_dataset
 
+# The full suite only (CI); `pytest -m "not slow"` skips the example scripts, each in its own process.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 import step_parity  # benchmarks/, on the path from conftest
 
+# The full suite only (CI); `pytest -m "not slow"` skips 30 float64 training steps per variant on both frameworks.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def data():

@@ -126,6 +126,7 @@ def _run_resume_script(tmp_path, *args):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_sigkilled_and_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path):
     """Dropout (random state), AL2 (schedule), momentum: every number and weight equal."""
     import json

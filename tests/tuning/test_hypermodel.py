@@ -6,6 +6,7 @@ from al2_keras import tuning
 from tests.tuning.search import SPACE, RecordWeights, _data, _search, _tiny_builder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["random", "bayesian"])
 def test_each_trial_runs_its_own_sampled_schedule(name, tmp_path):
     tuner = _search(name, tmp_path)
@@ -28,6 +29,7 @@ def test_first_trial_uses_sampled_not_default_values(tmp_path):
     assert first_weight == pytest.approx(values["al2_start"])
 
 
+@pytest.mark.slow
 def test_hyperband_resumed_trial_continues_schedule_at_initial_epoch(tmp_path):
     tuner = _search("hyperband", tmp_path, epochs=None)
     resumed = [t for t in tuner.oracle.trials.values()
@@ -72,6 +74,7 @@ class RecordObjective(keras.callbacks.Callback):
         RecordObjective.records[-1].append(logs["val_accuracy"])
 
 
+@pytest.mark.slow
 def test_trials_score_their_final_epoch_by_default(tmp_path):
     RecordObjective.records = []
     tuner = tuning.make_tuner("random", tuning.AL2HyperModel(_tiny_builder, SPACE), max_trials=4,

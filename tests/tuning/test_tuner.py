@@ -7,6 +7,7 @@ from al2_keras import ProgressiveSchedule, tuning
 from tests.tuning.search import RecordWeights, _search, _tiny_builder
 
 
+@pytest.mark.slow
 def test_interrupted_search_resumes_without_repeating_trials(tmp_path):
     _search("random", tmp_path, max_trials=2)
     assert len(RecordWeights.records) == 2
