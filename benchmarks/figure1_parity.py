@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch_reference as reference
 from provenance import provenance
+from seed_parity import reference_data
 from torch import nn
 
 from al2_keras import analysis, datasets, reports
@@ -43,11 +44,11 @@ def train_instances(x, y, probe, epochs, checkpoints, al2, instances=4, seed=0, 
     torch.manual_seed(seed)
     nets = nn.ModuleList(reference.ReferenceSmallNet() for _ in range(instances))
     optimizer = reference.make_optimizer(nets, learning_rate, momentum)
-    paper = reference.map_weights(int((epochs - 1) * time_scale) + 1)
+    weights = reference.compressed_map_weights(epochs, time_scale, al2)
     batches = reference.loader(x, y, batch_size, seed=seed)
     snapshots = [{} for _ in range(instances)]
     for epoch in range(epochs):
-        weight = paper[int(epoch * time_scale)] if al2 else 0.0
+        weight = weights[epoch]
         nets.train()
         for images, labels in batches:
             optimizer.zero_grad()
@@ -90,11 +91,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
     protocol = quick_protocol(seed=0)
     data = datasets.load("fashion_mnist", data_dir=args.data_dir)
-    index = datasets.subset_indices(len(data.x_train), protocol.train_size, protocol.seed)
-    labels, _ = reference.wrong_targets(data.y_train[index], protocol.corrupt, data.num_classes,
-                                        np.random.RandomState(protocol.seed))
-    x = reference.to_tensor(data.x_train[index], data.name, protocol.scaling)
-    probe = reference.to_tensor(data.x_test, data.name, protocol.scaling)
+    x, labels, _, probe = reference_data(protocol, data)
     rows = []
     for variant, al2 in (("without AL2", False), ("with AL2", True)):
         snapshots = train_instances(x, torch.from_numpy(labels), probe, max(checkpoints), set(checkpoints), al2,

@@ -42,6 +42,19 @@ QUANTITIES = {
 }
 
 
+def reference_data(protocol: Protocol, data: datasets.ImageData) -> tuple:
+    """The protocol's training subset as the transcription sees it: `(x, labels, changed, x_test)`.
+
+    The same seeded subset as the port's (`datasets.subset_indices`), the
+    reference's label corruption and normalization, NCHW tensors.
+    """
+    index = datasets.subset_indices(len(data.x_train), protocol.train_size, protocol.seed)
+    labels, changed = reference.wrong_targets(data.y_train[index], protocol.corrupt, data.num_classes,
+                                              np.random.RandomState(protocol.seed))
+    return (reference.to_tensor(data.x_train[index], data.name, protocol.scaling), labels, changed,
+            reference.to_tensor(data.x_test, data.name, protocol.scaling))
+
+
 def train_reference(protocol: Protocol, data: datasets.ImageData, baseline: str, al2: bool) -> dict:
     """Trains the transcription on the protocol's subset; returns a per-epoch history.
 
@@ -52,12 +65,8 @@ def train_reference(protocol: Protocol, data: datasets.ImageData, baseline: str,
     """
     options = BASELINES[baseline]
     seed = protocol.seed
-    index = datasets.subset_indices(len(data.x_train), protocol.train_size, seed)
-    labels, changed = reference.wrong_targets(data.y_train[index], protocol.corrupt, data.num_classes,
-                                              np.random.RandomState(seed))
-    x = reference.to_tensor(data.x_train[index], data.name, protocol.scaling)
+    x, labels, changed, x_test = reference_data(protocol, data)
     y = torch.from_numpy(labels)
-    x_test = reference.to_tensor(data.x_test, data.name, protocol.scaling)
     y_test = torch.from_numpy(np.asarray(data.y_test).astype(np.int64))
     torch.manual_seed(seed)
     width = ((x.shape[2] - 4) // 2 - 4) // 2
@@ -65,12 +74,11 @@ def train_reference(protocol: Protocol, data: datasets.ImageData, baseline: str,
                                       options.get("dropout", 0.0))
     optimizer = reference.make_optimizer(net, protocol.learning_rate, protocol.momentum,
                                          options.get("weight_decay", 0.0))
-    time_scale = protocol.schedule.time_scale
-    paper = reference.map_weights(int((protocol.epochs - 1) * time_scale) + 1)
+    weights = reference.compressed_map_weights(protocol.epochs, protocol.schedule.time_scale, al2)
     batches = reference.loader(x, y, protocol.batch_size, seed=seed)
     history = {key: [] for key in ("val_accuracy", "cross_entropy", "activation_loss", "memorized", "al2_weight")}
     for epoch in range(protocol.epochs):
-        weight = paper[int(epoch * time_scale)] if al2 else 0.0
+        weight = weights[epoch]
         steps = reference.train_epoch(net, optimizer, batches, weight)
         sizes = [step["size"] for step in steps]
         test = reference.evaluate(net, x_test, y_test)

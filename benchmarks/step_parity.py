@@ -79,10 +79,7 @@ def compare(baseline: str, al2: bool, images: np.ndarray, labels: np.ndarray, st
     epochs = -(-steps // steps_per_epoch)
     order = np.random.RandomState(seed)
     orders = [order.permutation(pool) for _ in range(epochs)]
-    # get_map_weights on the paper's epochs, read every `time_scale` epochs
-    # (what ProgressiveSchedule.time_compressed(time_scale) gives).
-    paper_weights = reference.map_weights(int((epochs - 1) * time_scale) + 1)
-    weights = [paper_weights[int(epoch * time_scale)] if al2 else 0.0 for epoch in range(epochs)]
+    weights = reference.compressed_map_weights(epochs, time_scale, al2)
 
     torch.manual_seed(seed)
     net = reference.ReferenceSmallNet(batch_norm=options.get("batch_norm", False)).to(torch_dtype)

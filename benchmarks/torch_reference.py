@@ -96,6 +96,16 @@ def map_weights(epochs: int, start: float = 0.01, threshold: float = 5.0, growth
     return weights[:epochs]
 
 
+def compressed_map_weights(epochs: int, time_scale: float = 1.0, al2: bool = True) -> list:
+    """The weight of each of `epochs` epochs when one epoch stands for `time_scale` of the reference's.
+
+    Epoch k takes `map_weights`' value at the reference's epoch `time_scale * k`
+    (what `ProgressiveSchedule.time_compressed(time_scale)` gives); all 0 without AL2.
+    """
+    paper = map_weights(int((epochs - 1) * time_scale) + 1)
+    return [paper[int(epoch * time_scale)] if al2 else 0.0 for epoch in range(epochs)]
+
+
 def wrong_targets(targets: np.ndarray, fraction: float, num_classes: int,
                   rng: np.random.RandomState) -> tuple:
     """`MNIST_utils.get_wrong_targets`, vectorized: returns `(labels, changed)`.
