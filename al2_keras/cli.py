@@ -1,7 +1,7 @@
 """The example scripts' common flags: data, protocol, strategy, output.
 
 Each `add_*` function adds one group of flags to an `argparse` parser; the
-flags keep the names and meanings the README documents. A flag left unset
+flags keep the names and meanings the documentation (docs/) gives. A flag left unset
 keeps the preset's value (`protocol_from_args`).
 """
 

@@ -5,8 +5,8 @@ Trains, per seed, the bare small CNN with AL2 under the paper's schedule
 (`bare_al2_stable`), and Dropout 0.5 without AL2 (`dropout_no_al2`, the
 comparison), on partly corrupted labels for longer than the paper's 700 epochs
 (quick preset: 80 epochs = paper epoch 800). Writes per seed results.json and
-epochs.csv; over seeds holding.md/.csv (does each AL2 variant end within 3
-points of its peak, with a last-5 mean above Dropout's?), seeds.md/.json/.csv,
+epochs.csv; over seeds holding.md/.csv (does each AL2 variant hold, i.e. end
+within 3 points of its own peak, and is its last-5 mean at or above Dropout's?), seeds.md/.json/.csv,
 seeds.png (test accuracy, L_r) and weights.png (AL2 weight, L_c).
 
 Run: python examples/stable_schedule.py --seeds 0,1,2 [--scaling reference] [--resume]

@@ -13,7 +13,7 @@ trials.md, best_schedule.json, comparison.md/.json and the best model
 Run: python examples/tune_penalty.py --quick
 Distributed (KerasTuner's chief/worker mode): start the same command as the
 chief and as each worker with KERASTUNER_TUNER_ID=chief|tuner0|tuner1|...,
-KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT; see the README's "Scaling out".
+KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT; see docs/scaling-out.md.
 """
 
 import argparse
@@ -55,7 +55,7 @@ def main():
         arguments.fail("a search does not run under --strategy multi-worker. To use "
                        "several machines, run one KerasTuner worker per machine "
                        "(KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT; "
-                       "see the README's \"Scaling out\"); --strategy mirrored uses every "
+                       "see docs/scaling-out.md); --strategy mirrored uses every "
                        "GPU of one machine.")
     strategy = cli.strategy_or_fail(args.strategy)
     max_trials = 5 if args.quick else args.max_trials

@@ -57,7 +57,7 @@ def test_seed_tables_and_curves(tmp_path):
     by_seed = {0: _results(), 1: _results()}
     by_seed[1]["bare_al2"]["history"]["val_accuracy"] = [0.8] * 3
     tables = reports.seed_tables(results.seed_statistics(by_seed))
-    assert tables.startswith("Mean ± standard deviation over 2 seeds (0, 1).")
+    assert tables.startswith("Mean ± standard deviation (ddof 1) over 2 seeds (0, 1).")
     assert "| bare_al2 | 85.00 ± 7.07 |" in tables
     # AL2's effect: +65 and +55 points, L_r ratio 1 for both seeds.
     assert "| bare | 60.0 ± 7.1 | +65.0 / +55.0 |" in tables
@@ -96,6 +96,7 @@ def test_holding_table_and_weight_plot(tmp_path):
     runs["bare_no_al2"]["history"]["al2_weight"] = [0.0] * 3
     rows = results.holding({0: runs}, "bare_no_al2")
     table = reports.holding_table(rows, "bare_no_al2")
-    assert "| 0 | bare_al2 | 95.00 (2) | 90.00 | -5.00 | 91.67 | 25.00 | no |" in table
+    assert "| 0 | bare_al2 | 95.00 (2) | 90.00 | -5.00 | 91.67 | 25.00 | no | yes |" in table
+    assert "test-set epoch picking" in table and "within 3 points of the run's own peak" in table
     reports.plot_weights({0: runs}, str(tmp_path / "w.png"))
     assert (tmp_path / "w.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

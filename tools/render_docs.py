@@ -1,140 +1,130 @@
-"""Renders the results tables of README.md from the committed results files.
+"""Renders the numbers of README.md and docs/ from the committed results files, and checks them.
 
-A rendered block sits between two markers, the first naming the table and the
-results file it is made from:
+A rendered block sits between two markers, the first naming its table
+(`tools/doc_tables.py`) and the results file(s) it is made from:
 
     <!-- rendered: parity_steps saved_models/reference/parity/step/parity.json -->
     ...(generated, never typed)...
     <!-- /rendered -->
 
-`python tools/render_docs.py` rewrites every block from its file;
-`python tools/render_docs.py --check` changes nothing and exits 1 if a block
-differs from what its file gives (the test suite runs it: a number in a block
-cannot drift from its file). Each table names its file and says its ddof.
+A number inside a sentence is a rendered value: a file, a path in it and a format,
+
+    <!-- value: saved_models/x/seeds.json variants.bare_al2.final_test_accuracy.mean %.1f -->63.9<!-- /value -->
+
+where the path walks a JSON file (`key.0.key`; a last step `min`, `max`,
+`mean` or `std` reduces a list, std with ddof 1) or picks a CSV cell
+(`column=value,column=value/column`, a `+` for a space), and a format starting with `%` is a
+percentage (the value times 100).
+
+`python tools/render_docs.py` rewrites every block and value from its file;
+`--check` changes nothing and exits 1 if one differs from what its file
+gives, or if a results number sits outside a rendered block or value: a
+decimal, a percentage, a `±` or a ratio such as `12x` in running text
+(code, links and HTML comments aside) must be rendered, or marked as typed on
+purpose between `<!-- typed -->` and `<!-- /typed -->` (a paper's number, a
+parameter, a measurement that has no file). The test suite runs the check.
 """
 
 import argparse
-import json
+import csv
 import pathlib
 import re
 import sys
-from typing import Callable, Dict, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOCUMENTS = ("README.md",)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import doc_tables  # noqa: E402
+
+ROOT = doc_tables.ROOT
 BLOCK = re.compile(r"(<!-- rendered: (?P<name>\w+) (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- /rendered -->)", re.S)
+VALUE = re.compile(r"(<!-- value: (?P<file>\S+) (?P<path>\S+) (?P<format>\S+) -->)(?P<body>[^<`]*)(<!-- /value -->)")
+TYPED = re.compile(r"<!-- typed -->.*?<!-- /typed -->", re.S)
+# What a results number looks like in running text.
+NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(\.\d+)?\s?%|\d[\d,]*(\.\d+)?x\b|\d[\d,]*\.\d+)|±")
 
 
-def _read(path: str) -> dict:
-    with open(ROOT / path) as f:
-        return json.load(f)
+def documents() -> List[pathlib.Path]:
+    """README.md, saved_models/README.md and every page of docs/."""
+    return [ROOT / "README.md", ROOT / "saved_models" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def _spread(values: Sequence[float], digits: int = 1) -> str:
-    values = np.asarray(values, dtype=float)
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+def lookup(file: str, path: str) -> float:
+    """The number at `path` in `file` (see the module docstring)."""
+    if file.endswith(".csv"):
+        selector, column = path.rsplit("/", 1)
+        wanted = dict(pair.replace("+", " ").split("=", 1) for pair in selector.split(","))
+        with open(ROOT / file, newline="") as f:
+            rows = [row for row in csv.DictReader(f) if all(row[k] == v for k, v in wanted.items())]
+        if len(rows) != 1:
+            raise ValueError(f"{file}: {selector} selects {len(rows)} rows, not one.")
+        return float(rows[0][column])
+    node = doc_tables.read_json(file)
+    for step in path.split("."):
+        if isinstance(node, list) and step in ("min", "max", "mean", "std"):
+            values = np.asarray(node, dtype=float)
+            return float(values.std(ddof=1) if step == "std" else getattr(values, step)())
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    return float(node)
 
 
-def parity_steps(path: str) -> str:
-    """The step-parity table: largest relative difference per baseline, without and with AL2."""
-    results = _read(path)["results"]
-    lines = ["| baseline | AL2 | L_c | L_r | total loss | weights | BatchNorm statistics | eval-mode logits |",
-             "|---|---|---|---|---|---|---|---|"]
-    for result in results:
-        diff = result["max_relative_difference"]
-        statistics = diff.get("batch_norm_running_statistics")
-        lines.append(
-            f"| {result['baseline']} | {'with' if result['al2'] else 'without'} | {diff['cross_entropy']:.1e} | "
-            f"{diff['activation_loss']:.1e} | {diff['loss']:.1e} | {diff['weights']:.1e} | "
-            f"{'-' if statistics is None else f'{statistics:.1e}'} | {diff['eval_logits']:.1e} |")
-    return "\n".join(lines) + f"\n\n({results[0]['steps']} steps, {results[0]['dtype']}; file: `{path}`)"
-
-
-def parity_seeds(path: str) -> str:
-    """The seed-parity table: final, last-5 and memorized share on both sides, with Welch's p."""
-    data = _read(path)
-    rows: Dict[str, dict] = {}
-    for row in data["rows"]:
-        rows.setdefault(row["variant"], {})[row["quantity"]] = row
-    quantities = ("final test acc %", "last-5 test acc %", "memorized %")
-    lines = ["| variant | final test acc %: al2_keras / reference (p) | last-5 mean % (p) | memorized % (p) |",
-             "|---|---|---|---|"]
-    for variant, row in rows.items():
-        cells = [f"{_spread(row[q]['al2_keras'])} / {_spread(row[q]['reference'])} ({row[q]['welch_p']:.2f})"
-                 for q in quantities]
-        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
-    seeds = sorted(int(seed) for seed in data["reference_runs"])
-    return "\n".join(lines) + (f"\n\n(seeds {', '.join(map(str, seeds))}; mean ± standard deviation, ddof 1; "
-                               f"p: Welch's t-test; file: `{path}`)")
-
-
-def parity_effects(path: str) -> str:
-    """AL2's effect per baseline on both sides, per seed, with Welch's p."""
-    data = _read(path)
-    lines = ["| baseline | AL2's effect | al2_keras: mean ± std (per seed) | reference: mean ± std (per seed) | "
-             "Welch p |", "|---|---|---|---|---|"]
-    for row in data["effects"]:
-        sides = [f"{np.mean(row[side]):+.1f} ± {np.std(row[side], ddof=1):.1f} "
-                 f"({' / '.join(f'{value:+.1f}' for value in row[side])})" for side in ("al2_keras", "reference")]
-        lines.append(f"| {row['baseline']} | {row['quantity']} | {sides[0]} | {sides[1]} | {row['welch_p']:.2f} |")
-    return "\n".join(lines) + f"\n\n(test accuracy with minus without AL2, points; ddof 1; file: `{path}`)"
-
-
-def similarity_pair(ours: str, theirs: str) -> str:
-    """Figure 1 on both: mean over pairs of CCA, SVCCA and PWCCA per checkpoint, port / transcription."""
-    import csv
-
-    def rows(path):
-        with open(ROOT / path) as f:
-            return {(row["variant"], int(float(row["epoch"]))): row for row in csv.DictReader(f)}
-
-    port, reference = rows(ours), rows(theirs)
-    lines = ["| epoch | condition | CCA: al2_keras / reference | SVCCA (K=10) | PWCCA |", "|---|---|---|---|---|"]
-    for variant, epoch in sorted(reference, key=lambda key: (key[1], key[0] != "without AL2")):
-        a, b = port[(variant, epoch)], reference[(variant, epoch)]
-        cells = [f"{float(a[m + '_mean']):.3f} / {float(b[m + '_mean']):.3f}" for m in ("cca", "svcca", "pwcca")]
-        lines.append(f"| {epoch} | {variant} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + f"\n\n(mean over the 6 pairs of 4 instances; files: `{ours}`, `{theirs}`)"
-
-
-RENDERERS: Dict[str, Callable[..., str]] = {
-    "parity_steps": parity_steps, "parity_seeds": parity_seeds, "parity_effects": parity_effects,
-    "similarity_pair": similarity_pair,
-}
+def format_value(value: float, spec: str) -> str:
+    if spec.startswith("%"):
+        return f"{100 * value:{spec[1:]}}"
+    return f"{value:{spec}}"
 
 
 def render(text: str) -> str:
-    """`text` with every rendered block regenerated from its file."""
+    """`text` with every rendered block and value regenerated from its file."""
     def block(match):
         name = match.group("name")
-        if name not in RENDERERS:
-            raise ValueError(f"Unknown rendered block {name!r}; known: {sorted(RENDERERS)}.")
-        body = RENDERERS[name](*match.group("args").split())
+        if name not in doc_tables.BLOCKS:
+            raise ValueError(f"Unknown rendered block {name!r}; known: {sorted(doc_tables.BLOCKS)}.")
+        body = doc_tables.BLOCKS[name](*match.group("args").split())
         return f"{match.group(1)}{body}\n{match.group(5)}"
 
-    return BLOCK.sub(block, text)
+    def value(match):
+        number = format_value(lookup(match.group("file"), match.group("path")), match.group("format"))
+        return f"{match.group(1)}{number}{match.group(6)}"
+
+    return VALUE.sub(value, BLOCK.sub(block, text))
+
+
+def untyped_numbers(text: str) -> List[Tuple[int, str]]:
+    """`(line, number)` of every results number outside rendered blocks, values, typed spans and code."""
+    def blank(match):  # keep the line count
+        return "\n" * match.group(0).count("\n")
+
+    for pattern in (r"```.*?```", BLOCK.pattern, VALUE.pattern + "%?", TYPED.pattern, r"<!--.*?-->", r"`[^`]+`",
+                    r"\]\([^)]*\)"):
+        text = re.sub(pattern, blank, text, flags=re.S)
+    return [(number + 1, match.group(0)) for number, line in enumerate(text.split("\n"))
+            for match in NUMBER.finditer(line)]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Render README tables from the committed results files.")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is stale")
+    parser = argparse.ArgumentParser(description="Render the documentation's numbers from the committed results files.")
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 if a block or value is stale or a number is typed unmarked")
     args = parser.parse_args(argv)
-    stale = []
-    for name in DOCUMENTS:
-        path = ROOT / name
+    stale, typed = [], []
+    for path in documents():
         text = path.read_text()
+        name = str(path.relative_to(ROOT))
+        typed += [f"{name}:{line}: {number}" for line, number in untyped_numbers(text)]
         rendered = render(text)
         if rendered != text:
             stale.append(name)
             if not args.check:
                 path.write_text(rendered)
+    if typed:
+        print("Numbers outside rendered blocks (render them, or mark them <!-- typed -->...<!-- /typed -->):\n  "
+              + "\n  ".join(typed), file=sys.stderr)
     if args.check and stale:
-        print(f"Stale rendered blocks in {stale}: run python tools/render_docs.py", file=sys.stderr)
-        return 1
+        print(f"Stale rendered blocks or values in {stale}: run python tools/render_docs.py", file=sys.stderr)
     print(("Stale: " if args.check else "Rendered: ") + (", ".join(stale) if stale else "nothing to change"))
-    return 0
+    return 1 if (args.check and stale) or typed else 0
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def seed_tables(statistics: Dict) -> str:
             "L_r ratio, per seed": " / ".join(f"{v:.0f}" for v in ratio["values"]),
         })
     return "\n\n".join([
-        f"Mean ± standard deviation over {len(seeds)} seeds ({', '.join(map(str, seeds))}).",
+        f"Mean ± standard deviation (ddof 1) over {len(seeds)} seeds ({', '.join(map(str, seeds))}).",
         markdown_table(variant_rows, list(variant_rows[0])),
         "AL2's effect per baseline (per seed: in seed order).",
         markdown_table(effect_rows, list(effect_rows[0])) if effect_rows else "(no baseline run both ways)",

@@ -1,4 +1,4 @@
-"""tools/render_docs.py: README's results tables are rendered from their files and cannot drift."""
+"""tools/render_docs.py: the documentation's numbers are rendered from their files and cannot drift."""
 
 import pathlib
 import sys
@@ -8,13 +8,15 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
 import render_docs  # noqa: E402
 
+PARITY = render_docs.ROOT / "docs" / "parity.md"
 
-def test_every_rendered_block_of_the_readme_equals_what_its_file_gives():
+
+def test_every_rendered_block_and_value_equals_what_its_file_gives_and_no_number_is_typed_unmarked():
     assert render_docs.main(["--check"]) == 0
 
 
 def test_a_number_typed_into_a_block_is_caught_and_restored():
-    text = (render_docs.ROOT / "README.md").read_text()
+    text = PARITY.read_text()
     start = text.index("<!-- rendered: parity_steps")
     end = text.index("<!-- /rendered -->", start)
     block = text[start:end]
@@ -23,6 +25,46 @@ def test_a_number_typed_into_a_block_is_caught_and_restored():
     assert render_docs.render(tampered) == text
 
 
+def test_a_value_in_a_sentence_is_restored_from_its_file():
+    readme = (render_docs.ROOT / "README.md").read_text()
+    start = readme.index("<!-- value: saved_models/reference/figure1/summary.csv")
+    end = readme.index("<!-- /value -->", start)
+    marker_end = readme.index("-->", start) + 3
+    tampered = readme[:marker_end] + "0.999" + readme[end:]
+    assert tampered != readme
+    assert render_docs.render(tampered) == readme
+
+
+def test_values_walk_json_paths_reduce_lists_and_pick_csv_cells():
+    seeds = "saved_models/reference/quick_seeds/seeds.json"
+    values = render_docs.doc_tables.read_json(seeds)["variants"]["bare_al2"]["final_test_accuracy"]["values"]
+    assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.1") == values[1]
+    assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.max") == max(values)
+    assert render_docs.format_value(0.63904, "%.1f") == "63.9"
+    cell = render_docs.lookup("saved_models/reference/figure1/summary.csv", "variant=with+AL2,epoch=51/cca_mean")
+    assert 0 < cell < 1
+    with pytest.raises(ValueError, match="selects 0 rows"):
+        render_docs.lookup("saved_models/reference/figure1/summary.csv", "variant=nobody,epoch=51/cca_mean")
+
+
+def test_a_results_number_outside_a_block_is_flagged_unless_marked_typed_or_code():
+    text = ("Bare ends at 63.9% (+39.1 ± 9.8 points, 1,270x smaller L_r).\n"
+            "Marked: <!-- typed -->91.70%<!-- /typed -->, code `lr=0.01`, an integer 80 epochs,\n"
+            "a link [x](../a/b_0.5.png).\n")
+    assert [number for _, number in render_docs.untyped_numbers(text)] == ["63.9%", "39.1", "±", "9.8", "1,270x"]
+    assert render_docs.untyped_numbers(text)[0][0] == 1
+
+
 def test_an_unknown_block_is_named():
     with pytest.raises(ValueError, match="Unknown rendered block 'typo'"):
         render_docs.render("<!-- rendered: typo some/file.json -->\nold\n<!-- /rendered -->")
+
+
+def test_saved_models_readme_lists_every_results_folder():
+    readme = (render_docs.ROOT / "saved_models" / "README.md").read_text()
+    reference = render_docs.ROOT / "saved_models" / "reference"
+    folders = [path for path in reference.rglob("*") if path.is_dir()]
+    assert folders
+    missing = [str(path.relative_to(reference.parent)) for path in folders
+               if f"`{path.relative_to(reference.parent)}/`" not in readme]
+    assert not missing, f"saved_models/README.md does not list {missing}"

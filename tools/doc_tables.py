@@ -1,0 +1,308 @@
+"""The tables and values of the documentation, each computed from one committed results file.
+
+Every renderer takes paths relative to the repository root and returns Markdown
+that ends with the file it was made from. `tools/render_docs.py` calls them.
+Standard deviations say their ddof; every peak is labelled test-set epoch picking.
+"""
+
+import ast
+import csv
+import json
+import pathlib
+from typing import Callable, Dict, List, Sequence
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PEAK = "peak % (epoch picked on the test set)"
+
+
+def read_json(path: str):
+    with open(ROOT / path) as f:
+        return json.load(f)
+
+
+def read_csv(path: str) -> List[dict]:
+    with open(ROOT / path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def spread(values: Sequence[float], scale: float = 1.0, digits: int = 1, sign: str = "") -> str:
+    """`mean ± std` (ddof 1) of `values * scale`."""
+    values = scale * np.asarray(values, dtype=float)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f"{values.mean():{sign}.{digits}f} ± {std:.{digits}f}"
+
+
+def per_seed(values: Sequence[float], scale: float = 100.0, digits: int = 1) -> str:
+    return " / ".join(f"{scale * value:+.{digits}f}" for value in values)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def source(*paths: str, ddof: bool = True, extra: str = "") -> str:
+    files = ", ".join(f"`{path}`" for path in paths)
+    notes = [note for note in (extra, "standard deviations with ddof 1" if ddof else "") if note]
+    return f"\n\n({'; '.join(notes + [f'file: {files}'])})" if notes else f"\n\n(file: {files})"
+
+
+# --- label-noise runs ------------------------------------------------------------------------
+
+def run_summary(path: str) -> str:
+    """One run of seed 0 (a `results.json`): final, last-5, peak, L_c, L_r, memorized per variant."""
+    results = read_json(path)["results"]
+    rows = []
+    for name, run in results.items():
+        history = run["history"]
+        accuracy = history["val_accuracy"]
+        peak = int(np.argmax(accuracy))
+        rows.append([name, f"{100 * accuracy[-1]:.2f}", f"{100 * np.mean(accuracy[-5:]):.2f}",
+                     f"{100 * accuracy[peak]:.2f} ({peak + 1})", f"{history['cross_entropy'][-1]:.4f}",
+                     f"{history['activation_loss'][-1]:.3e}", f"{100 * history['memorized'][-1]:.1f}"])
+    header = ["variant", "final test acc %", "last-5 mean %", PEAK, "final L_c", "final L_r", "memorized %"]
+    return table(header, rows) + source(path, ddof=False)
+
+
+def seed_variants(directory: str, *variants: str) -> str:
+    """Mean ± std over seeds of every variant (or those named) of a `seeds.json`."""
+    path = f"{directory}/seeds.json"
+    data = read_json(path)
+    rows = []
+    for name, stats in data["variants"].items():
+        if variants and name not in variants:
+            continue
+        memorized = stats.get("final_memorized")
+        rows.append([name, spread(stats["final_test_accuracy"]["values"], 100, 2),
+                     spread(stats["last_epochs_test_accuracy"]["values"], 100, 2),
+                     spread(stats["peak_test_accuracy"]["values"], 100, 2),
+                     f"{np.mean(stats['final_activation_loss']['values']):.2e}",
+                     spread(memorized["values"], 100, 1) if memorized else "-"])
+    header = ["variant", "final test acc %", "last-5 mean %", PEAK, "final L_r (mean)", "memorized %"]
+    seeds = ", ".join(str(seed) for seed in data["seeds"])
+    return table(header, rows) + source(path, extra=f"seeds {seeds}")
+
+
+def seed_effects(directory: str) -> str:
+    """AL2's effect per baseline of a `seeds.json`: final and last-5, with minus without, per seed."""
+    path = f"{directory}/seeds.json"
+    data = read_json(path)
+    variants = data["variants"]
+    rows = []
+    for baseline, effect in data["effects"].items():
+        final = effect["final_difference"]["values"]
+        last = effect["last_epochs_difference"]["values"]
+        ratios = np.asarray(variants[f"{baseline}_no_al2"]["final_activation_loss"]["values"]) / np.asarray(
+            variants[f"{baseline}_al2"]["final_activation_loss"]["values"])
+        rows.append([baseline, f"{spread(final, 100, 1, '+')} ({per_seed(final)})",
+                     f"{spread(last, 100, 1, '+')} ({per_seed(last)})",
+                     " / ".join(f"{ratio:,.0f}x" for ratio in ratios)])
+    header = ["baseline", "final: with - without AL2 (points, per seed)", "last-5: with - without (per seed)",
+              "final L_r without / with, per seed"]
+    return table(header, rows) + source(path)
+
+
+def methods(path: str) -> str:
+    """The losses-and-mixup comparison (`methods.csv`): without and with AL2, AL2's effect per seed."""
+    by_method: Dict[str, List[dict]] = {}
+    for row in read_csv(path):
+        by_method.setdefault(row["method"], []).append(row)
+    rows = []
+    for method, seeds in by_method.items():
+        column = {key: [float(seed[key]) for seed in seeds] for key in seeds[0] if key not in ("method", "seed")}
+        final = np.subtract(column["final_with_al2"], column["final_without_al2"])
+        last = np.subtract(column["last_epochs_with_al2"], column["last_epochs_without_al2"])
+        accuracies = [spread(column[key], 100, 2) for key in (
+            "final_without_al2", "last_epochs_without_al2", "final_with_al2", "last_epochs_with_al2")]
+        rows.append([method, *accuracies, per_seed(final), spread(last, 100, 1, "+")])
+    header = ["method", "final % without AL2", "last-5 % without", "final % with AL2", "last-5 % with",
+              "AL2's effect on final (points), per seed", "AL2's effect on last-5 (points)"]
+    seeds = ", ".join(row["seed"] for row in by_method[next(iter(by_method))])
+    return table(header, rows) + source(path, extra=f"bare small CNN, seeds {seeds}")
+
+
+def holding(path: str) -> str:
+    """Per seed and variant of a `holding.csv`: peak, final, final - peak, last-5, and whether it holds."""
+    rows = [[row["seed"], row["variant"], f"{100 * float(row['peak']):.2f} ({row['peak_epoch']})",
+             f"{100 * float(row['final']):.2f}", f"{100 * float(row['final_minus_peak']):+.2f}",
+             f"{100 * float(row['last_epochs']):.2f}", "yes" if row["holds"] == "True" else "no"]
+            for row in read_csv(path)]
+    header = ["seed", "variant", PEAK, "final %", "final - peak", "last-5 mean %", "holds"]
+    return table(header, rows) + source(path, ddof=False, extra="holds: final within 3 points of the run's own peak")
+
+
+def design_probes(path: str) -> str:
+    """The stable schedule's design probes (`probes.json`): final, memorized and weight at the end."""
+    rows = []
+    for name, probe in read_json(path).items():
+        history = probe["history"]
+        history = ast.literal_eval(history) if isinstance(history, str) else history
+        rows.append([name, f"{100 * history['val_accuracy'][-1]:.1f}", f"{100 * history['memorized'][-1]:.0f}",
+                     f"{history.get('al2_weight', [0.0])[-1]:,.4g}"])
+    return table(["probe (seed 0 unless named)", "final test acc %", "memorized % at the end", "weight at the end"],
+                  rows) + source(path, ddof=False)
+
+
+# --- representations and ablation --------------------------------------------------------------
+
+def similarity(path: str) -> str:
+    """Figure 1 (`summary.csv`): mean ± std over the pairs per checkpoint, and the noise control."""
+    rows = read_csv(path)
+    by_epoch: Dict[int, Dict[str, dict]] = {}
+    for row in rows:
+        by_epoch.setdefault(int(float(row["epoch"])), {})[row["variant"]] = row
+    out = []
+    for epoch, variants in sorted(by_epoch.items()):
+        cells = [" / ".join(f"{float(variants[v][m + '_mean']):.3f} ± {float(variants[v][m + '_std']):.3f}"
+                            for v in ("without AL2", "with AL2")) for m in ("cca", "svcca", "pwcca", "cka")]
+        noise = max(float(row[f"{m}_noise"]) for row in variants.values() for m in ("cca", "svcca", "pwcca"))
+        out.append([epoch, *cells, f"{noise:.3f}"])
+    header = ["epoch", "CCA without / with AL2", "SVCCA (K=10) without / with", "PWCCA without / with",
+              "linear CKA without / with", "noise control, largest"]
+    return table(header, out) + source(path, ddof=False, extra="mean ± standard deviation over the pairs, ddof 0")
+
+
+def similarity_pair(ours: str, theirs: str) -> str:
+    """Figure 1 on both: mean over pairs of CCA, SVCCA and PWCCA per checkpoint, port / transcription."""
+    def rows(path):
+        return {(row["variant"], int(float(row["epoch"]))): row for row in read_csv(path)}
+
+    port, reference = rows(ours), rows(theirs)
+    out = []
+    for variant, epoch in sorted(reference, key=lambda key: (key[1], key[0] != "without AL2")):
+        a, b = port[(variant, epoch)], reference[(variant, epoch)]
+        out.append([epoch, variant, *(f"{float(a[m + '_mean']):.3f} / {float(b[m + '_mean']):.3f}"
+                                       for m in ("cca", "svcca", "pwcca"))])
+    header = ["epoch", "condition", "CCA: al2_keras / reference", "SVCCA (K=10)", "PWCCA"]
+    return table(header, out) + f"\n\n(mean over the 6 pairs of 4 instances; files: `{ours}`, `{theirs}`)"
+
+
+def ablation(path: str) -> str:
+    """Cumulative ablation (`ablation.csv`): accuracy per ablated share, per model."""
+    rows = read_csv(path)
+    models = list(dict.fromkeys(row["model"] for row in rows))
+    levels = list(dict.fromkeys(row["ablated %"] for row in rows))
+    value = {(row["model"], row["ablated %"]): float(row["mean acc %"]) for row in rows}
+    out = [[f"{float(level):.0f}", *(f"{value[(model, level)]:.1f}" for model in models)] for level in levels]
+    return table(["ablated %", *(f"`{model}` acc %" for model in models)], out) + source(path, ddof=False)
+
+
+# --- parity ------------------------------------------------------------------------------------
+
+def parity_steps(path: str) -> str:
+    """The step-parity table: largest relative difference per baseline, without and with AL2."""
+    results = read_json(path)["results"]
+    out = []
+    for result in results:
+        diff = result["max_relative_difference"]
+        statistics = diff.get("batch_norm_running_statistics")
+        out.append([result["baseline"], "with" if result["al2"] else "without", f"{diff['cross_entropy']:.1e}",
+                    f"{diff['activation_loss']:.1e}", f"{diff['loss']:.1e}", f"{diff['weights']:.1e}",
+                    "-" if statistics is None else f"{statistics:.1e}", f"{diff['eval_logits']:.1e}"])
+    header = ["baseline", "AL2", "L_c", "L_r", "total loss", "weights", "BatchNorm statistics", "eval-mode logits"]
+    return table(header, out) + f"\n\n({results[0]['steps']} steps, {results[0]['dtype']}; file: `{path}`)"
+
+
+def parity_seeds(path: str) -> str:
+    """The seed-parity table: final, last-5 and memorized share on both sides, with Welch's p."""
+    data = read_json(path)
+    rows: Dict[str, dict] = {}
+    for row in data["rows"]:
+        rows.setdefault(row["variant"], {})[row["quantity"]] = row
+    quantities = ("final test acc %", "last-5 test acc %", "memorized %")
+    out = [[variant, *(f"{spread(row[q]['al2_keras'])} / {spread(row[q]['reference'])} ({row[q]['welch_p']:.2f})"
+                       for q in quantities)] for variant, row in rows.items()]
+    header = ["variant", "final test acc %: al2_keras / reference (p)", "last-5 mean % (p)", "memorized % (p)"]
+    seeds = sorted(int(seed) for seed in data["reference_runs"])
+    return table(header, out) + (f"\n\n(seeds {', '.join(map(str, seeds))}; mean ± standard deviation, ddof 1; "
+                                 f"p: Welch's t-test; file: `{path}`)")
+
+
+def parity_effects(path: str) -> str:
+    """AL2's effect per baseline on both sides, per seed, with Welch's p."""
+    out = []
+    for row in read_json(path)["effects"]:
+        sides = [f"{spread(row[side], sign='+')} ({' / '.join(f'{value:+.1f}' for value in row[side])})"
+                 for side in ("al2_keras", "reference")]
+        out.append([row["baseline"], row["quantity"], *sides, f"{row['welch_p']:.2f}"])
+    header = ["baseline", "AL2's effect", "al2_keras: mean ± std (per seed)", "reference: mean ± std (per seed)",
+              "Welch p"]
+    return table(header, out) + f"\n\n(test accuracy with minus without AL2, points; ddof 1; file: `{path}`)"
+
+
+# --- benchmarks --------------------------------------------------------------------------------
+
+def overhead(path: str) -> str:
+    """Every run of `benchmarks/overhead.py` in a benchmark results file."""
+    data = read_json(path)["overhead"]
+    runs = data["runs"]
+    out = [[run["backend"], run.get("code", data["commit"]), f"{run['blocks']} x {run['steps']}",
+            f"{run['median_of_block_ratios']:.3f}", f"{run['median_of_medians']:.3f}"] for run in runs]
+    header = ["backend", "code", "blocks x steps", "median of block ratios (AL2 / bare)", "median of medians"]
+    return table(header, out) + source(path, ddof=False, extra="target <= 1.03")
+
+
+def similarity_speed(path: str) -> str:
+    """`benchmarks/similarity.py`'s last run: ours against svcca's recipe, per size and measure."""
+    rows = read_json(path)["similarity"]["run_2"]["rows"]
+    out = [[f"{row['neurons']:,} x {row['datapoints']:,}", row["method"], f"{row['ours_s']:.3f}",
+            f"{row['svcca_recipe_s']:.3f}", f"{row['speed_up']:.2f}x", f"{row['max_abs_diff']:.1e}"] for row in rows]
+    header = ["neurons x datapoints", "measure", "ours (s)", "svcca's recipe (s)", "speed-up", "max abs difference"]
+    return table(header, out) + source(path, ddof=False, extra="medians of 3")
+
+
+def torch_speed(path: str) -> str:
+    """`benchmarks/torch_reference.py`'s runs: images/s of ours and of the PyTorch transcription."""
+    data = read_json(path)["torch_reference"]
+    out = []
+    for run in data["runs"]:
+        for route in ("stream", "fixed_batch"):
+            for variant, speeds in run[route].items():
+                out.append([f"`{run['command']}`", route.replace("_", " "), variant, f"{speeds['ours']:,}",
+                            f"{speeds['torch']:,}", f"{speeds['ratio']:.2f}x"])
+    header = ["command", "input", "variant", "ours (images/s)", "PyTorch (images/s)", "ours / PyTorch"]
+    return table(header, out) + source(path, ddof=False, extra="medians of the alternating timed epochs; target 1.5x")
+
+
+def ablation_speed(path: str) -> str:
+    """`benchmarks/throughput.py --skip-training`: the 11 ablation levels against one plain evaluation."""
+    data = read_json(path)["ablation"]
+    out = [["one plain evaluation", f"{data['plain_evaluation_s']:.2f}", "1.00x"]]
+    out += [[f"11 levels, {mode} masks", f"{data[mode]['seconds']:.2f}", f"{data[mode]['ratio']:.2f}x"]
+            for mode in ("unit", "element")]
+    dense = next(value for key, value in data["dense_vs_sparse_level_update_s"].items() if key.startswith("dense"))
+    floor = data["unit"]["seconds"] + 9 * dense
+    out.append(["floor of the element mode: unit masks plus nine dense products", f"{floor:.2f}",
+                f"{floor / data['plain_evaluation_s']:.2f}x"])
+    return table(["what", "seconds (median)", "ratio"], out) + source(path, ddof=False, extra="target <= 1.5x")
+
+
+def effects_by_initialization(keras_init: str, torch_init: str) -> str:
+    """AL2's effect on final test accuracy per baseline: the port with either initialization, and the reference."""
+    port, torch = read_json(keras_init)["effects"], read_json(torch_init)["effects"]
+    out = []
+    for keras_row, torch_row in zip(port, torch):
+        if keras_row["quantity"] != "final":
+            continue
+        cells = [spread(values, sign="+") for values in (keras_row["al2_keras"], torch_row["al2_keras"],
+                                                          keras_row["reference"])]
+        signs = {side: "up" if min(values) > 0 else "down" if max(values) < 0 else "mixed"
+                 for side, values in (("port", keras_row["al2_keras"]), ("reference", keras_row["reference"]))}
+        out.append([keras_row["baseline"], *cells, f"{signs['port']} / {signs['reference']}"])
+    header = ["baseline", "port, Keras's initialization", "port, PyTorch's initialization", "reference transcription",
+              "every seed: port (Keras's) / reference"]
+    return table(header, out) + (f"\n\n(AL2's effect on final test accuracy, with minus without, points; mean ± std "
+                                 f"over seeds 0, 1, 2, ddof 1; files: `{keras_init}`, `{torch_init}`)")
+
+
+BLOCKS: Dict[str, Callable[..., str]] = {
+    "run_summary": run_summary, "seed_variants": seed_variants, "seed_effects": seed_effects, "methods": methods,
+    "holding": holding, "design_probes": design_probes, "similarity": similarity,
+    "similarity_pair": similarity_pair, "ablation": ablation, "parity_steps": parity_steps,
+    "parity_seeds": parity_seeds, "parity_effects": parity_effects, "overhead": overhead,
+    "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,
+    "effects_by_initialization": effects_by_initialization,
+}
