@@ -7,7 +7,7 @@ work, with argparse's one-line error that names the flag and exit status 2.
 import argparse
 import math
 import sys
-from typing import Callable, List
+from typing import Callable, List, Sequence
 
 
 def _number(text: str, kind: type, test: Callable, expected: str):
@@ -66,6 +66,20 @@ def int_list(text: str) -> List[int]:
     if len(set(values)) != len(values):
         raise argparse.ArgumentTypeError(f"a value is repeated in {text!r}")
     return values
+
+
+def name_list(choices: Sequence[str]) -> Callable[[str], List[str]]:
+    """A flag type: comma-separated distinct names out of `choices`, e.g. `bn,dropout`."""
+    def parse(text: str) -> List[str]:
+        names = [part.strip() for part in text.split(",") if part.strip()]
+        unknown = sorted(set(names) - set(choices))
+        if not names or unknown:
+            raise argparse.ArgumentTypeError(f"expected comma-separated names out of {','.join(choices)}, got {text!r}")
+        if len(set(names)) != len(names):
+            raise argparse.ArgumentTypeError(f"a name is repeated in {text!r}")
+        return names
+
+    return parse
 
 
 def epoch_list(text: str) -> List[int]:

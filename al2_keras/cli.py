@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 from al2_keras import arguments, losses, models, schedules
 from al2_keras.head_bound import DEFAULT_MAX_NORM
+from al2_keras.training.protocol import LR_SCHEDULES
 
 
 def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> None:
@@ -29,7 +30,7 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
-    """--model, --epochs, --lr, --momentum, --batch-size, --time-compression,
+    """--model, --epochs, --lr, --lr-schedule, --momentum, --batch-size, --time-compression,
     --schedule, --head-max-norm, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
     --loss."""
     group = parser.add_argument_group("protocol")
@@ -37,6 +38,9 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
                        help="architecture (default: small_net, the paper's small CNN)")
     group.add_argument("--epochs", type=arguments.positive_int, default=None)
     group.add_argument("--lr", type=arguments.positive_float, default=None, help="SGD learning rate")
+    group.add_argument("--lr-schedule", choices=list(LR_SCHEDULES), default=None,
+                       help="learning-rate policy: constant (the reference's, default) or cosine (decays to 0 "
+                            "over all epochs; apply it to every method you compare)")
     group.add_argument("--momentum", type=arguments.momentum, default=None)
     group.add_argument("--batch-size", type=arguments.positive_int, default=None)
     group.add_argument("--time-compression", type=arguments.positive_float, default=None,
@@ -81,7 +85,7 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
                  scaling="scaling", image_size="image_size", model="model", epochs="epochs",
                  learning_rate="lr", momentum="momentum", batch_size="batch_size", seed="seed",
                  dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup", loss="loss",
-                 initializer="initializer")
+                 initializer="initializer", lr_schedule="lr_schedule")
     overrides = {field: getattr(args, flag) for field, flag in names.items()
                  if getattr(args, flag, None) is not None}
     if getattr(args, "rotations", False):

@@ -16,7 +16,17 @@ import numpy as np
 
 from al2_keras import atomic
 from al2_keras.layers import ACTIVATION_LOSS_NAME
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME, variant_name
+
+# The schema of a run's numbers, owned here: training writes it, reports view it.
+# The training cross-entropy L_c's name in the logs (the loss itself may hold
+# more terms: the AL2 penalty, weight decay).
+CROSS_ENTROPY_NAME = "cross_entropy"
+
+
+def variant_name(baseline: str, al2: bool) -> str:
+    """`<baseline>_al2` or `<baseline>_no_al2`."""
+    return f"{baseline}_{'al2' if al2 else 'no_al2'}"
+
 
 RESULTS_FILE = "results.json"
 

@@ -15,7 +15,6 @@ Run: python examples/stable_schedule.py --seeds 0,1,2 [--scaling reference] [--r
 import argparse
 import dataclasses
 import os
-import shutil
 
 from al2_keras import arguments, atomic, cli, reports, results, training
 
@@ -33,50 +32,28 @@ def parse_args():
     return parser.parse_args()
 
 
-def protocols(args) -> dict:
-    """Variant -> (protocol, baselines to give run_label_randomization, the variant's name there)."""
+def variants(args) -> dict:
+    """Name -> `training.Variant`: the paper's schedule, the stable one (head bounded), Dropout alone."""
     if args.schedule != "paper":
         arguments.fail("--schedule is not an option here: this script runs both schedules.")
     paper = dataclasses.replace(cli.protocol_from_args(args, training.quick_protocol), head_max_norm=None)
     # The flags' stable protocol: the preset's time compression, the head bounded ("initial" by default).
     stable = cli.protocol_from_args(argparse.Namespace(**{**vars(args), "schedule": "stable"}),
                                     training.quick_protocol)
-    return {"bare_al2_paper": (paper, ["bare"], "bare_al2"),
-            "bare_al2_stable": (stable, ["bare"], "bare_al2"),
-            REFERENCE: (paper, ["dropout"], REFERENCE)}
-
-
-def run_seed(variants: dict, seed: int, out: str) -> dict:
-    """Trains the three variants of one seed into `out` (resuming from its state); returns them."""
-    if os.path.exists(os.path.join(out, results.RESULTS_FILE)):  # only reached with --resume
-        print(f"\n##### seed {seed}: finished earlier, loaded from {out}", flush=True)
-        return results.read_run(out)
-    runs, settings, prepared = {}, {}, None
-    for name, (protocol, baselines, variant) in variants.items():
-        protocol = dataclasses.replace(protocol, seed=seed)
-        prepared = prepared or cli.prepare_or_fail(protocol)
-        print(f"\n##### seed {seed}, {name}: {cli.describe(protocol, prepared)}", flush=True)
-        run = training.run_label_randomization(
-            protocol, prepared, baselines=baselines, variants=[variant],
-            state_dir=os.path.join(out, "state", name))[variant]
-        run["baseline"] = name.replace("_al2", "")
-        runs[name], settings[name] = run, protocol.settings()
-    results.write_run(out, settings, runs)
-    shutil.rmtree(os.path.join(out, "state"))
-    return runs
+    return {"bare_al2_paper": training.Variant(paper, "bare"),
+            "bare_al2_stable": training.Variant(stable, "bare"),
+            REFERENCE: training.Variant(paper, "dropout", al2=False)}
 
 
 def main():
     args = parse_args()
-    variants = protocols(args)  # flag errors before any work
+    arms = variants(args)  # flag errors before any work
     out = os.path.join(args.runs_dir, args.run or "stable_schedule")
     if not args.resume:
         cli.refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
     elif not os.path.isdir(out):
         arguments.fail(f"--resume found no run in {out}.")
-    by_seed = {}
-    for seed in args.seeds:
-        by_seed[seed] = run_seed(variants, seed, os.path.join(out, f"seed_{seed}"))
+    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
     rows = results.holding(by_seed, REFERENCE)
     table = reports.holding_table(rows, REFERENCE)
     atomic.write_text(os.path.join(out, "holding.md"), table + "\n")

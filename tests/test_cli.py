@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from al2_keras import cli, training
+from al2_keras import arguments, cli, training
 
 
 def _parse(*argv):
@@ -59,3 +59,13 @@ def test_unknown_schedule_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit):
         _parse("--schedule", "steady")
     assert "invalid choice: 'steady'" in capsys.readouterr().err
+
+
+def test_lr_schedule_flag_reaches_the_protocol_and_names_are_checked():
+    assert cli.protocol_from_args(_parse("--lr-schedule", "cosine"), training.quick_protocol).lr_schedule == "cosine"
+    assert cli.protocol_from_args(_parse(), training.quick_protocol).lr_schedule == "constant"
+    parse = arguments.name_list(("bn", "dropout"))
+    assert parse("bn, dropout") == ["bn", "dropout"]
+    for bad, message in (("bn,foo", "out of bn,dropout"), ("bn,bn", "repeated"), ("", "out of")):
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            parse(bad)

@@ -275,3 +275,26 @@ def test_label_randomization_takes_the_model_from_the_registry(tmp_path):
     assert resized.returncode == 0, resized.stderr[-2000:]
     results = json.loads((tmp_path / "runs" / "b" / "results.json").read_text())
     assert results["protocol"]["model"] == "alexnet" and results["protocol"]["image_size"] == 63
+
+
+def test_long_training_example_trains_the_chosen_arms_and_compares_with_gce(tmp_path):
+    _write_dataset(str(tmp_path), n_train=40, n_test=20)
+    args = ["examples/long_training.py", "--data-dir", str(tmp_path), "--dataset", "mnist", "--epochs", "2",
+            "--train-size", "32", "--seeds", "0", "--run", "tiny", "--runs-dir", str(tmp_path / "runs"),
+            "--schedule", "stable", "--head-max-norm", "initial", "--lr-schedule", "cosine",
+            "--baselines", "bn", "--variants", "bare_al2,gce_no_al2,bn_al2"]
+    result = _run(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / "runs" / "tiny"
+    saved = json.loads((out / "seed_0" / "results.json").read_text())
+    assert sorted(saved["results"]) == ["bare_al2", "bn_al2", "gce_no_al2"]
+    settings = saved["protocol"]
+    assert settings["bare_al2"]["head_max_norm"] == "initial" and settings["gce_no_al2"]["head_max_norm"] is None
+    assert {s["lr_schedule"] for s in settings.values()} == {"cosine"} and settings["gce_no_al2"]["loss"] == "gce"
+    assert settings["bn_al2"]["schedule"] == settings["bare_al2"]["schedule"]  # the flags' AL2 on both baselines
+    assert "last-5 at or above gce_no_al2's" in (out / "holding.md").read_text()
+    assert len((out / "holding.csv").read_text().splitlines()) == 1 + 2
+    again = _run(*args)
+    assert again.returncode != 0 and "exists" in again.stderr
+    resumed = _run(*args, "--resume")  # every seed finished: loaded, tables rewritten
+    assert resumed.returncode == 0 and "finished earlier" in resumed.stdout

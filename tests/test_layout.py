@@ -52,13 +52,19 @@ def test_no_import_circle():
             visit(module, [])
 
 
-@pytest.mark.parametrize("upstream, downstream", [
-    ("al2_keras.datasets", "al2_keras.models"), ("al2_keras.models", "al2_keras.training"),
-    ("al2_keras.training", "al2_keras.results"), ("al2_keras.results", "al2_keras.reports"),
-    ("al2_keras.similarity", "al2_keras.analysis"), ("al2_keras.similarity", "al2_keras.training"),
-])
+# Data flows datasets -> models -> training -> results -> reports: training writes its numbers in the
+# schema `results` owns (key and variant names), reports only view them. As imports: a room imports
+# only rooms earlier in this order, and training and reports, which both use the schema, never each other.
+ROOMS = ("al2_keras.datasets", "al2_keras.models", "al2_keras.results", "al2_keras.training", "al2_keras.reports")
+FORBIDDEN = [(ROOMS[i], ROOMS[j]) for i in range(len(ROOMS)) for j in range(i + 1, len(ROOMS))]
+FORBIDDEN.remove(("al2_keras.training", "al2_keras.reports"))
+FORBIDDEN += [("al2_keras.training", "al2_keras.reports"), ("al2_keras.reports", "al2_keras.training"),
+              ("al2_keras.similarity", "al2_keras.analysis"), ("al2_keras.similarity", "al2_keras.training")]
+
+
+@pytest.mark.parametrize("upstream, downstream", FORBIDDEN)
 def test_data_flows_one_way(upstream, downstream):
-    """Nothing in `upstream` imports `downstream` (or anything of it)."""
+    """Nothing in `upstream` imports `downstream` (or anything of it), for every pair of rooms."""
     modules = _modules()
     for name, path in modules.items():
         if name == upstream or name.startswith(upstream + "."):

@@ -124,14 +124,60 @@ def methods(path: str) -> str:
     return table(header, rows) + source(path, extra=f"bare small CNN, seeds {seeds}")
 
 
-def holding(path: str) -> str:
-    """Per seed and variant of a `holding.csv`: peak, final, final - peak, last-5, and whether it holds."""
-    rows = [[row["seed"], row["variant"], f"{100 * float(row['peak']):.2f} ({row['peak_epoch']})",
-             f"{100 * float(row['final']):.2f}", f"{100 * float(row['final_minus_peak']):+.2f}",
-             f"{100 * float(row['last_epochs']):.2f}", "yes" if row["holds"] == "True" else "no"]
-            for row in read_csv(path)]
+def holding(path: str, reference: str = "", *variants: str) -> str:
+    """Per seed and variant of a `holding.csv` (or those named): peak, final, final - peak, last-5, holds.
+
+    With `reference` (the variant the file compares with, e.g. `gce_no_al2`),
+    also its last-5 mean and whether the run's is at or above it.
+    """
+    rows = []
+    for row in read_csv(path):
+        if variants and row["variant"] not in variants:
+            continue
+        cells = [row["seed"], row["variant"], f"{100 * float(row['peak']):.2f} ({row['peak_epoch']})",
+                 f"{100 * float(row['final']):.2f}", f"{100 * float(row['final_minus_peak']):+.2f}",
+                 f"{100 * float(row['last_epochs']):.2f}", "yes" if row["holds"] == "True" else "no"]
+        if reference:
+            cells += [f"{100 * float(row['reference_last_epochs']):.2f}",
+                      "yes" if row["at_or_above_reference"] == "True" else "no"]
+        rows.append(cells)
     header = ["seed", "variant", PEAK, "final %", "final - peak", "last-5 mean %", "holds"]
+    if reference:
+        header += [f"{reference} last-5 %", f"last-5 at or above {reference}'s"]
     return table(header, rows) + source(path, ddof=False, extra="holds: final within 3 points of the run's own peak")
+
+
+def at_epoch(directory: str, epoch: str, default_directory: str, *pairs: str) -> str:
+    """Test accuracy at `epoch` of variants of a run against variants of another, per seed both have.
+
+    `pairs` are `ours=theirs` variant names, e.g. `bn_al2=bn_al2`; the seeds
+    are those whose per-seed results both directories hold
+    (`seed_<s>/results.json` or `seed_<s>_results.json`).
+    """
+    index = int(epoch) - 1
+
+    def runs(folder):
+        found = {}
+        for path in sorted((ROOT / folder).glob("seed_*")):
+            file = path / "results.json" if path.is_dir() else path
+            if file.name.endswith("results.json") and file.exists():
+                found[int(path.name.split("_")[1])] = read_json(str(file.relative_to(ROOT)))["results"]
+        return found
+
+    ours, theirs = runs(directory), runs(default_directory)
+    seeds = sorted(set(ours) & set(theirs))
+    out = []
+    for pair in pairs:
+        mine, other = pair.split("=")
+        new = [100 * ours[s][mine]["history"]["val_accuracy"][index] for s in seeds]
+        old = [100 * theirs[s][other]["history"]["val_accuracy"][index] for s in seeds]
+        out.append([mine, " / ".join(f"{v:.2f}" for v in new), " / ".join(f"{v:.2f}" for v in old),
+                    " / ".join(f"{a - b:+.2f}" for a, b in zip(new, old)),
+                    "yes" if all(a >= b for a, b in zip(new, old)) else "no"])
+    header = ["variant", f"epoch {epoch} test acc %, per seed", f"the default's ({default_directory}), per seed",
+              "difference (points)", "at or above for every seed"]
+    files = f"`{directory}/seed_<s>/results.json`, `{default_directory}/seed_<s>_results.json`"
+    return table(header, out) + f"\n\n(seeds {', '.join(map(str, seeds))}; files: {files})"
 
 
 def design_probes(path: str) -> str:
@@ -300,7 +346,7 @@ def effects_by_initialization(keras_init: str, torch_init: str) -> str:
 
 BLOCKS: Dict[str, Callable[..., str]] = {
     "run_summary": run_summary, "seed_variants": seed_variants, "seed_effects": seed_effects, "methods": methods,
-    "holding": holding, "design_probes": design_probes, "similarity": similarity,
+    "holding": holding, "at_epoch": at_epoch, "design_probes": design_probes, "similarity": similarity,
     "similarity_pair": similarity_pair, "ablation": ablation, "parity_steps": parity_steps,
     "parity_seeds": parity_seeds, "parity_effects": parity_effects, "overhead": overhead,
     "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,

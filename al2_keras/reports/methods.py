@@ -5,7 +5,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 from al2_keras.reports.base import finish_figure, markdown_table, mean_std, pyplot
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME, variant_name
+from al2_keras.results import CROSS_ENTROPY_NAME, variant_name
 
 
 def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:

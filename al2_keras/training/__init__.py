@@ -6,15 +6,10 @@ callbacks (tf.data, tf.distribute) need TensorFlow and load on first use.
 """
 
 from al2_keras.optional import lazy_attributes
+from al2_keras.results import CROSS_ENTROPY_NAME, variant_name  # the results schema, re-exported
+from al2_keras.training.comparison import Variant, run_variants
 from al2_keras.training.compile import build_model, compile_for_protocol
-from al2_keras.training.protocol import (
-    BASELINES,
-    CROSS_ENTROPY_NAME,
-    Protocol,
-    paper_protocol,
-    quick_protocol,
-    variant_name,
-)
+from al2_keras.training.protocol import BASELINES, LR_SCHEDULES, Protocol, paper_protocol, quick_protocol
 
 _LAZY = {
     "runner": ("prepare_data", "run_label_randomization", "train_variant"),
@@ -26,6 +21,7 @@ _LAZY = {
 __getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
-    "BASELINES", "CROSS_ENTROPY_NAME", "Protocol", "build_model", "compile_for_protocol", "paper_protocol",
-    "quick_protocol", "variant_name", *_LAZY["runner"], *_LAZY["callbacks"],
+    "BASELINES", "CROSS_ENTROPY_NAME", "LR_SCHEDULES", "Protocol", "build_model", "compile_for_protocol",
+    "paper_protocol", "quick_protocol", "run_variants", "Variant", "variant_name",
+    *_LAZY["runner"], *_LAZY["callbacks"],
 ]

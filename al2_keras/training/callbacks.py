@@ -12,7 +12,7 @@ from al2_keras import atomic, distribute
 from al2_keras.callbacks import WEIGHT_LOG_NAME
 from al2_keras.datasets.prepared import PreparedData
 from al2_keras.layers import ACTIVATION_LOSS_NAME
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME
+from al2_keras.results import CROSS_ENTROPY_NAME
 
 
 class FiniteLoss(keras.callbacks.Callback):

@@ -1,12 +1,13 @@
 """The one way a model is built and compiled for a protocol (runner and tuner alike)."""
 
-from typing import Sequence
+from typing import Optional, Sequence, Union
 
 import keras
 
 from al2_keras import losses, models
 from al2_keras.head_bound import bound_head
-from al2_keras.training.protocol import CROSS_ENTROPY_NAME, Protocol
+from al2_keras.results import CROSS_ENTROPY_NAME
+from al2_keras.training.protocol import Protocol
 
 
 def build_model(
@@ -45,10 +46,17 @@ def build_model(
     return model
 
 
-def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
+def compile_for_protocol(model: keras.Model, protocol: Protocol, steps_per_epoch: Optional[int] = None) -> keras.Model:
     """Compiles `model` with SGD, the protocol's loss and the L_c metric.
 
     Integer labels, or one-hot (soft) labels when the protocol uses mixup.
+
+    Args:
+        model: The model (`build_model`).
+        protocol: Gives the loss, the learning rate and its policy, momentum.
+        steps_per_epoch: Optimizer steps per epoch; needed by a decaying
+            learning rate (`protocol.lr_schedule="cosine"`), which reaches 0
+            after `protocol.epochs * steps_per_epoch` steps.
     """
     if protocol.mixup_alpha is None:
         metrics = ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
@@ -59,9 +67,20 @@ def compile_for_protocol(model: keras.Model, protocol: Protocol) -> keras.Model:
     loss = losses.get(protocol.loss, soft_labels=protocol.mixup_alpha is not None)
     model.compile(
         optimizer=keras.optimizers.SGD(
-            learning_rate=protocol.learning_rate, momentum=protocol.momentum
+            learning_rate=learning_rate_for(protocol, steps_per_epoch), momentum=protocol.momentum
         ),
         loss=loss,
         metrics=metrics,
     )
     return model
+
+
+def learning_rate_for(protocol: Protocol, steps_per_epoch: Optional[int] = None
+                      ) -> Union[float, keras.optimizers.schedules.LearningRateSchedule]:
+    """The protocol's learning rate: a number, or a schedule over all its steps."""
+    if protocol.lr_schedule == "constant":
+        return protocol.learning_rate
+    if not steps_per_epoch or steps_per_epoch < 1:
+        raise ValueError(f"`lr_schedule={protocol.lr_schedule!r}` decays over all steps of training: pass "
+                         f"`steps_per_epoch` (>= 1). Received: steps_per_epoch={steps_per_epoch!r}")
+    return keras.optimizers.schedules.CosineDecay(protocol.learning_rate, protocol.epochs * steps_per_epoch)

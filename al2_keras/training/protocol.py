@@ -3,12 +3,13 @@
 import dataclasses
 from typing import Callable, Optional, Union
 
-from al2_keras.datasets.scaling import DEFAULT_SCALING
+from al2_keras.datasets.scaling import DEFAULT_SCALING, SCALINGS
+from al2_keras.models.common import DROPOUT_POSITIONS, INITIALIZERS
 from al2_keras.schedules import ProgressiveSchedule
 
-# The training cross-entropy L_c's name in the logs (the loss itself may hold
-# more terms: the AL2 penalty, weight decay).
-CROSS_ENTROPY_NAME = "cross_entropy"
+# Learning-rate policies: "constant" (the reference's and the presets') or
+# "cosine" (Keras's CosineDecay from `learning_rate` to 0 over all epochs).
+LR_SCHEDULES = ("constant", "cosine")
 
 # The paper's four baselines: small_net options of each. Weight decay 5e-4 is
 # the usual SGD value for this CNN (the paper does not state its own).
@@ -32,7 +33,11 @@ class Protocol:
         corrupt: Fraction of training labels replaced by another class.
         scaling: "reference" ((x / 255 - mean) / std, the default) or
             "unit" (x / 255).
-        learning_rate: SGD learning rate.
+        learning_rate: SGD learning rate (the initial one under a decay).
+        lr_schedule: "constant" (the reference's) or "cosine": the
+            learning rate decays along a half cosine to 0 at the last step
+            (`keras.optimizers.schedules.CosineDecay`), as label-noise
+            benchmarks train; the same policy applies to every method.
         momentum: SGD momentum.
         batch_size: Batch size.
         epochs: Number of epochs.
@@ -73,6 +78,7 @@ class Protocol:
     corrupt: float = 0.75
     scaling: str = DEFAULT_SCALING
     learning_rate: float = 0.001
+    lr_schedule: str = "constant"
     momentum: float = 0.5
     batch_size: int = 64
     epochs: int = 700
@@ -89,6 +95,13 @@ class Protocol:
     loss: str = "cross_entropy"
     initializer: str = "keras"
     head_max_norm: Optional[Union[float, str]] = None
+
+    def __post_init__(self):
+        for name, choices in (("scaling", SCALINGS), ("dropout_position", DROPOUT_POSITIONS),
+                              ("initializer", INITIALIZERS), ("lr_schedule", LR_SCHEDULES)):
+            value = getattr(self, name)
+            if value not in choices:
+                raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
 
     def settings(self) -> dict:
         """Every field as plain data (the schedule as its config), for results files and logs."""
@@ -133,7 +146,3 @@ def paper_protocol(**overrides) -> Protocol:
     settings.update(overrides)
     return Protocol(**settings)
 
-
-def variant_name(baseline: str, al2: bool) -> str:
-    """`<baseline>_al2` or `<baseline>_no_al2`."""
-    return f"{baseline}_{'al2' if al2 else 'no_al2'}"

@@ -8,9 +8,10 @@ import keras
 from al2_keras import atomic, datasets, distribute
 from al2_keras.callbacks import AL2Scheduler
 from al2_keras.optional import require
+from al2_keras.results import variant_name
 from al2_keras.training.callbacks import EpochJournal, FiniteLoss, SaveAtEpochs, TrainingSetAccuracy, read_journal
 from al2_keras.training.compile import build_model, compile_for_protocol
-from al2_keras.training.protocol import BASELINES, Protocol, variant_name
+from al2_keras.training.protocol import BASELINES, Protocol
 
 tf = require("tensorflow", "al2_keras.training")
 
@@ -73,10 +74,11 @@ def train_variant(
     """
     keras.utils.set_random_seed(protocol.seed if protocol.init_seed is None else protocol.init_seed)
     strategy = strategy or tf.distribute.get_strategy()
+    steps = datasets.steps_per_epoch(len(prepared.x_train), protocol.batch_size)
     with strategy.scope():
         model = build_model(protocol, prepared.x_train.shape[1:], prepared.num_classes,
                             al2_weight=protocol.schedule(0) if al2 else 0.0, **model_options)
-        compile_for_protocol(model, protocol)
+        compile_for_protocol(model, protocol, steps_per_epoch=steps)
     if protocol.init_seed is not None:
         # TensorFlow combines the global seed with the shuffle's own: reseed
         # so that the batch order depends on `seed` alone, as without init_seed.
@@ -100,7 +102,6 @@ def train_variant(
         prepared.x_train, prepared.noisy.labels, protocol.batch_size,
         shuffle=True, seed=protocol.seed, strategy=strategy, first_epoch=first_epoch,
     )
-    steps = datasets.steps_per_epoch(len(prepared.x_train), protocol.batch_size)
     test = datasets.make_dataset(prepared.x_test, prepared.y_test, 1024)
     if protocol.mixup_alpha is not None:
         if not isinstance(train, tf.data.Dataset):

@@ -31,3 +31,18 @@ def test_the_protocol_initializer_reaches_small_net_and_is_refused_elsewhere():
     assert not np.asarray(keras_init.get_layer("conv1").get_weights()[1]).any()  # Keras zeroes them
     with pytest.raises(ValueError, match="small_net only"):
         training.build_model(training.quick_protocol(initializer="torch", model="alexnet"), (63, 63, 1), 10)
+
+
+def test_a_cosine_learning_rate_decays_to_zero_over_all_steps_and_needs_the_steps():
+    protocol = training.quick_protocol(epochs=4, lr_schedule="cosine")
+    model = training.build_model(protocol, (28, 28, 1), 10)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        training.compile_for_protocol(model, protocol)
+    training.compile_for_protocol(model, protocol, steps_per_epoch=5)
+    schedule = model.optimizer._learning_rate  # the schedule object (`learning_rate` reads its current value)
+    assert float(schedule(0)) == pytest.approx(0.01)
+    assert float(schedule(10)) == pytest.approx(0.005, rel=1e-5)  # half way: cos(pi / 2)
+    assert float(schedule(20)) == pytest.approx(0.0, abs=1e-9)
+    constant = training.build_model(training.quick_protocol(), (28, 28, 1), 10)
+    training.compile_for_protocol(constant, training.quick_protocol())
+    assert float(constant.optimizer.learning_rate) == pytest.approx(0.01)

@@ -19,3 +19,10 @@ def test_settings_are_plain_data_with_the_schedule_config():
     settings = training.quick_protocol(seed=3).settings()
     assert json.loads(json.dumps(settings)) == settings
     assert settings["seed"] == 3 and settings["schedule"] == training.quick_protocol().schedule.get_config()
+
+
+@pytest.mark.parametrize("field, value", [("scaling", "zscore"), ("dropout_position", "middle"),
+                                          ("initializer", "he"), ("lr_schedule", "step")])
+def test_a_protocol_refuses_an_unknown_choice_naming_the_field_and_the_choices(field, value):
+    with pytest.raises(ValueError, match=f"`{field}` must be one of .*Received: {field}='{value}'"):
+        training.quick_protocol(**{field: value})

@@ -1,0 +1,87 @@
+"""Long training: AL2 against the methods users pick, past the paper's horizon.
+
+Trains, per seed, under one protocol and one learning-rate policy (quick preset,
+80 epochs = paper epoch 800 by default): the bare small CNN with AL2 as the flags
+set it (`bare_al2`: --schedule, --head-max-norm), with the paper's schedule and a
+free head (`bare_al2_paper`), Dropout 0.5 alone (`dropout_no_al2`), GCE and SCE
+alone (`gce_no_al2`, `sce_no_al2`), and with --baselines the flags' AL2 on other
+baselines (`bn_al2`, `dropout_al2`, `weight_decay_al2`). Writes per seed
+results.json and epochs.csv; over seeds seeds.md/.json/.csv, seeds.png,
+weights.png and holding.md/.csv (does each run hold, i.e. end within 3 points of
+its own peak, and is its last-5 mean at or above GCE's?).
+
+Run: python examples/long_training.py --schedule stable --head-max-norm initial --lr-schedule cosine --seeds 0,1,2
+"""
+
+import argparse
+import dataclasses
+import os
+
+from al2_keras import arguments, atomic, cli, reports, results, schedules, training
+
+REFERENCE = "gce_no_al2"
+ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2")
+OTHER_BASELINES = ("bn", "dropout", "weight_decay")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=arguments.int_list, default=[0, 1, 2], metavar="S1,S2,...")
+    parser.add_argument("--baselines", type=arguments.name_list(OTHER_BASELINES), default=[], metavar="B1,B2,...",
+                        help=f"also train the flags' AL2 on these baselines ({', '.join(OTHER_BASELINES)})")
+    parser.add_argument("--variants", type=arguments.name_list(ARMS + tuple(f"{b}_al2" for b in OTHER_BASELINES)),
+                        default=None, metavar="V1,V2,...", help="train only these arms (default: all)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of the same --run (finished seeds are loaded)")
+    cli.add_data_flags(parser)
+    cli.add_protocol_flags(parser)
+    cli.add_output_flags(parser)
+    parser.set_defaults(epochs=80)
+    return parser.parse_args()
+
+
+def variants(args) -> dict:
+    """Name -> `training.Variant` of every arm, all under the flags' data, epochs and learning-rate policy."""
+    al2 = cli.protocol_from_args(args, training.quick_protocol)
+    time_scale = getattr(al2.schedule, "time_scale", 1.0)
+    plain = dataclasses.replace(al2, head_max_norm=None, schedule=schedules.get("paper", time_scale=time_scale))
+    arms = {
+        "bare_al2": training.Variant(al2, "bare"),
+        "bare_al2_paper": training.Variant(plain, "bare"),
+        "dropout_no_al2": training.Variant(plain, "dropout", al2=False),
+        "gce_no_al2": training.Variant(dataclasses.replace(plain, loss="gce"), "bare", al2=False),
+        "sce_no_al2": training.Variant(dataclasses.replace(plain, loss="sce"), "bare", al2=False),
+    }
+    arms.update({f"{baseline}_al2": training.Variant(al2, baseline) for baseline in args.baselines})
+    if args.variants:
+        missing = sorted(set(args.variants) - set(arms))
+        if missing:
+            arguments.fail(f"--variants {','.join(missing)} needs --baselines with their baseline.")
+        if REFERENCE not in args.variants:
+            arguments.fail(f"--variants must include {REFERENCE}, the comparison of the holding table.")
+        arms = {name: arm for name, arm in arms.items() if name in args.variants}
+    return arms
+
+
+def main():
+    args = parse_args()
+    arms = variants(args)  # flag errors before any work
+    out = os.path.join(args.runs_dir, args.run or "long_training")
+    if not args.resume:
+        cli.refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
+    elif not os.path.isdir(out):
+        arguments.fail(f"--resume found no run in {out}.")
+    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
+    rows = results.holding(by_seed, REFERENCE)
+    table = reports.holding_table(rows, REFERENCE)
+    atomic.write_text(os.path.join(out, "holding.md"), table + "\n")
+    atomic.write_text(os.path.join(out, "holding.csv"), reports.csv_text(rows))
+    statistics = results.seed_statistics(by_seed)
+    results.write_seed_statistics(out, statistics)
+    print("\n" + table + "\n\n" + reports.write_seed_report(out, statistics, by_seed))
+    reports.plot_weights(by_seed, os.path.join(out, "weights.png"))
+    print(f"\nWrote holding.md/.csv, seeds.md/.json/.csv, seeds.png, weights.png to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+import dataclasses
+import json
+import os
+
+import numpy as np
+import pytest
+
+from al2_keras import results, training
+from tests.training.test_runner import _images
+
+
+def _variants():
+    protocol = training.quick_protocol(train_size=32, epochs=2)
+    return {"bare_al2": training.Variant(protocol, "bare"),
+            "gce_no_al2": training.Variant(dataclasses.replace(protocol, loss="gce"), "bare", al2=False),
+            "dropout_reference_scaling": training.Variant(
+                dataclasses.replace(protocol, scaling="reference"), "dropout", al2=False)}
+
+
+def test_run_variants_trains_every_arm_per_seed_shares_data_and_loads_finished_seeds(tmp_path):
+    prepared_for = []
+
+    def prepare(protocol):
+        prepared_for.append((protocol.seed, protocol.scaling))
+        return training.prepare_data(protocol, _images())
+
+    by_seed = training.run_variants(_variants(), [0, 1], str(tmp_path), prepare=prepare)
+    assert sorted(by_seed) == [0, 1] and list(by_seed[0]) == ["bare_al2", "gce_no_al2", "dropout_reference_scaling"]
+    # One prepared dataset per seed and data setting: the two "unit" arms share one.
+    assert prepared_for == [(0, "unit"), (0, "reference"), (1, "unit"), (1, "reference")]
+    assert by_seed[0]["bare_al2"]["history"]["al2_weight"][0] == pytest.approx(0.01)
+    assert by_seed[0]["gce_no_al2"]["history"]["al2_weight"] == [0.0, 0.0]
+    saved = results.read_run(str(tmp_path / "seed_1"))
+    assert saved.keys() == by_seed[1].keys() and not os.path.exists(tmp_path / "seed_1" / "state")
+    protocols = json.loads((tmp_path / "seed_0" / "results.json").read_text())["protocol"]
+    assert protocols["gce_no_al2"]["loss"] == "gce" and protocols["bare_al2"]["seed"] == 0
+    # A second call trains nothing: every seed is loaded from its results.json.
+    again = training.run_variants(_variants(), [0, 1], str(tmp_path), prepare=lambda p: pytest.fail("trained again"))
+    np.testing.assert_array_equal(again[1]["bare_al2"]["history"]["val_accuracy"],
+                                  by_seed[1]["bare_al2"]["history"]["val_accuracy"])
+
+
+def test_run_variants_refuses_empty_inputs_and_unknown_baselines(tmp_path):
+    with pytest.raises(ValueError, match="`variants` is empty"):
+        training.run_variants({}, [0], str(tmp_path))
+    with pytest.raises(ValueError, match="`seeds` is empty"):
+        training.run_variants(_variants(), [], str(tmp_path))
+    with pytest.raises(ValueError, match="`baseline` must be one of"):
+        training.Variant(training.quick_protocol(), "dropuot")
