@@ -10,7 +10,7 @@ memorized. Results are written and read here only.
 import csv
 import io
 import os
-from typing import Mapping, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -162,14 +162,15 @@ def write_seed_statistics(directory: str, statistics: Mapping) -> None:
     atomic.write_text(os.path.join(directory, "seeds.csv"), seeds_csv(statistics))
 
 
-def holding(results_by_seed: Mapping[int, dict], reference: str, tolerance: float = 0.03,
+def holding(results_by_seed: Mapping[int, dict], reference: Optional[str], tolerance: float = 0.03,
             last: int = 5) -> list:
     """Whether each variant holds its accuracy to the end of training, per seed.
 
     A run holds when its final test accuracy is within `tolerance` of its
     own peak (the one definition the project uses). Beside it, each row
     says whether the run's last-`last`-epochs mean is at or above the
-    `reference` variant's (e.g. Dropout alone, or GCE) on the same seed.
+    `reference` variant's (e.g. Dropout alone, or GCE) on the same seed;
+    with `reference=None` those two columns are None.
 
     Returns:
         One dict per seed and variant (the reference excluded): `seed`,
@@ -180,9 +181,9 @@ def holding(results_by_seed: Mapping[int, dict], reference: str, tolerance: floa
     rows = []
     for seed in sorted(results_by_seed):
         runs = results_by_seed[seed]
-        if reference not in runs:
+        if reference is not None and reference not in runs:
             raise ValueError(f"Seed {seed} has no variant {reference!r} to compare with; it has {sorted(runs)}.")
-        baseline = summarize(runs[reference]["history"], last)["last_epochs_test_accuracy"]
+        baseline = summarize(runs[reference]["history"], last)["last_epochs_test_accuracy"] if reference else None
         for name, run in runs.items():
             if name == reference:
                 continue
@@ -194,7 +195,8 @@ def holding(results_by_seed: Mapping[int, dict], reference: str, tolerance: floa
                 "final_minus_peak": gap, "last_epochs": summary["last_epochs_test_accuracy"],
                 "reference_last_epochs": baseline,
                 "holds": bool(gap >= -tolerance),
-                "at_or_above_reference": bool(summary["last_epochs_test_accuracy"] >= baseline),
+                "at_or_above_reference": None if baseline is None else bool(
+                    summary["last_epochs_test_accuracy"] >= baseline),
             })
     return rows
 

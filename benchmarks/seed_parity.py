@@ -31,7 +31,8 @@ from provenance import provenance
 from scipy import stats
 
 from al2_keras import datasets, results
-from al2_keras.training.protocol import BASELINES, Protocol, quick_protocol, variant_name
+from al2_keras.results import variant_name
+from al2_keras.training.protocol import BASELINES, Protocol, quick_protocol
 
 QUANTITIES = {
     "final_test_accuracy": ("final test acc %", 100),

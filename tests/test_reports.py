@@ -96,7 +96,8 @@ def test_holding_table_and_weight_plot(tmp_path):
     runs["bare_no_al2"]["history"]["al2_weight"] = [0.0] * 3
     rows = results.holding({0: runs}, "bare_no_al2")
     table = reports.holding_table(rows, "bare_no_al2")
-    assert "| 0 | bare_al2 | 95.00 (2) | 90.00 | -5.00 | 91.67 | 25.00 | no | yes |" in table
+    assert "| 0 | bare_al2 | 95.00 (2) | 90.00 | -5.00 | 91.67 | no | 25.00 | yes |" in table
+    assert "bare_no_al2 last-5" not in reports.holding_table(results.holding({0: runs}, None), None)
     assert "test-set epoch picking" in table and "within 3 points of the run's own peak" in table
     reports.plot_weights({0: runs}, str(tmp_path / "w.png"))
     assert (tmp_path / "w.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,6 +1,6 @@
 """Views that compare methods: schedules over long training, losses with and without AL2."""
 
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
@@ -8,16 +8,16 @@ from al2_keras.reports.base import finish_figure, markdown_table, mean_std, pypl
 from al2_keras.results import CROSS_ENTROPY_NAME, variant_name
 
 
-def holding_table(rows: Sequence[Dict], reference: str, tolerance: float = 0.03) -> str:
+def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: float = 0.03) -> str:
     """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds."""
     table = [{
         "seed": r["seed"], "variant": r["variant"],
         "peak % (epoch; test-set epoch picking)": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
         "final %": f"{100 * r['final']:.2f}", "final - peak": f"{100 * r['final_minus_peak']:+.2f}",
         "last-5 mean %": f"{100 * r['last_epochs']:.2f}",
-        f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
         "holds": "yes" if r["holds"] else "no",
-        f"last-5 at or above {reference}'s": "yes" if r["at_or_above_reference"] else "no",
+        **({f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
+            f"last-5 at or above {reference}'s": "yes" if r["at_or_above_reference"] else "no"} if reference else {}),
     } for r in rows]
     return (f"Holds: final within {100 * tolerance:g} points of the run's own peak.\n\n"
             + markdown_table(table, list(table[0])))
