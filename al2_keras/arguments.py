@@ -42,6 +42,13 @@ def head_max_norm(text: str):
     return _number(text, float, lambda v: v > 0, "'initial' or a finite number > 0")
 
 
+def flood_level(text: str):
+    """A number >= 0, or `noise_floor` (the flood level of the noisy labels' own cross entropy)."""
+    if text == "noise_floor":
+        return text
+    return _number(text, float, lambda v: 0 <= v < math.inf, "a number >= 0 or noise_floor")
+
+
 def momentum(text: str) -> float:
     """A number in [0, 1) (SGD momentum)."""
     return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")

@@ -31,7 +31,7 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """--model, --epochs, --lr, --lr-schedule, --momentum, --batch-size, --time-compression,
-    --schedule, --head-max-norm, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
+    --schedule, --head-max-norm, --flood, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
     --loss."""
     group = parser.add_argument_group("protocol")
     group.add_argument("--model", choices=models.names(), default=None,
@@ -51,6 +51,9 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--head-max-norm", type=arguments.head_max_norm, default=None, metavar="NORM",
                        help="bound each head unit's weights to this norm, or 'initial': to its largest norm at "
                             "initialization (default: initial with --schedule stable, none with paper)")
+    group.add_argument("--flood", type=arguments.flood_level, default=None, metavar="LEVEL",
+                       help="flood the training loss at LEVEL (Ishida et al. 2020), or at noise_floor: the cross "
+                            "entropy a perfect predictor has on the corrupted labels (the AL2 penalty stays unflooded)")
     group.add_argument("--seed", type=arguments.non_negative_int, default=0)
     group.add_argument("--dropout-position", choices=list(models.DROPOUT_POSITIONS), default=None,
                        help="Dropout before the AL2 layer, as the reference (default), or after it")
@@ -85,7 +88,7 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
                  scaling="scaling", image_size="image_size", model="model", epochs="epochs",
                  learning_rate="lr", momentum="momentum", batch_size="batch_size", seed="seed",
                  dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup", loss="loss",
-                 initializer="initializer", lr_schedule="lr_schedule")
+                 initializer="initializer", lr_schedule="lr_schedule", flood_level="flood")
     overrides = {field: getattr(args, flag) for field, flag in names.items()
                  if getattr(args, flag, None) is not None}
     if getattr(args, "rotations", False):

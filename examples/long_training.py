@@ -4,13 +4,15 @@ Trains, per seed, under one protocol and one learning-rate policy (quick preset,
 80 epochs = paper epoch 800 by default): the bare small CNN with AL2 as the flags
 set it (`bare_al2`: --schedule, --head-max-norm), with the paper's schedule and a
 free head (`bare_al2_paper`), Dropout 0.5 alone (`dropout_no_al2`), GCE and SCE
-alone (`gce_no_al2`, `sce_no_al2`), and with --baselines the flags' AL2 on other
+alone (`gce_no_al2`, `sce_no_al2`), with --flood the flooding alone
+(`flood_no_al2`), and with --baselines the flags' AL2 on other
 baselines (`bn_al2`, `dropout_al2`, `weight_decay_al2`). Writes per seed
 results.json and epochs.csv; over seeds seeds.md/.json/.csv, seeds.png,
 weights.png and holding.md/.csv (does each run hold, i.e. end within 3 points of
 its own peak, and is its last-5 mean at or above GCE's?).
 
-Run: python examples/long_training.py --schedule stable --head-max-norm initial --lr-schedule cosine --seeds 0,1,2
+Run: python examples/long_training.py --schedule stable --head-max-norm initial --flood noise_floor \
+         --lr-schedule cosine --seeds 0,1,2
 """
 
 import argparse
@@ -20,7 +22,7 @@ import os
 from al2_keras import arguments, atomic, cli, reports, results, schedules, training
 
 REFERENCE = "gce_no_al2"
-ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2")
+ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "flood_no_al2")
 OTHER_BASELINES = ("bn", "dropout", "weight_decay")
 
 
@@ -44,7 +46,8 @@ def variants(args) -> dict:
     """Name -> `training.Variant` of every arm, all under the flags' data, epochs and learning-rate policy."""
     al2 = cli.protocol_from_args(args, training.quick_protocol)
     time_scale = getattr(al2.schedule, "time_scale", 1.0)
-    plain = dataclasses.replace(al2, head_max_norm=None, schedule=schedules.get("paper", time_scale=time_scale))
+    plain = dataclasses.replace(al2, head_max_norm=None, flood_level=None,
+                                schedule=schedules.get("paper", time_scale=time_scale))
     arms = {
         "bare_al2": training.Variant(al2, "bare"),
         "bare_al2_paper": training.Variant(plain, "bare"),
@@ -52,6 +55,9 @@ def variants(args) -> dict:
         "gce_no_al2": training.Variant(dataclasses.replace(plain, loss="gce"), "bare", al2=False),
         "sce_no_al2": training.Variant(dataclasses.replace(plain, loss="sce"), "bare", al2=False),
     }
+    if al2.flood_level is not None:  # the flooding of the AL2 arm, alone
+        arms["flood_no_al2"] = training.Variant(dataclasses.replace(plain, flood_level=al2.flood_level), "bare",
+                                                al2=False)
     arms.update({f"{baseline}_al2": training.Variant(al2, baseline) for baseline in args.baselines})
     if args.variants:
         missing = sorted(set(args.variants) - set(arms))

@@ -55,3 +55,35 @@ def test_every_named_loss_serializes_and_trains(name):
 def test_bad_settings_are_refused(make, named):
     with pytest.raises(ValueError, match=named):
         make()
+
+
+def test_flooding_keeps_the_batch_loss_at_its_level_and_flips_the_gradient_below_it():
+    import tensorflow as tf
+
+    y = np.array([0, 1])
+    logits = tf.Variable([[2.0, 0.0, 0.0], [0.0, 0.5, 0.0]])
+    inner = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    plain = float(inner(y, logits))
+    for level, sign in ((plain + 1.0, -1.0), (plain - 0.5, 1.0)):
+        flooded = losses.Flooding(inner, level)
+        with tf.GradientTape() as tape:
+            value = flooded(y, logits)
+        assert float(value) == pytest.approx(abs(plain - level) + level, rel=1e-6)
+        grad = tape.gradient(value, logits).numpy()
+        with tf.GradientTape() as tape:
+            reference = inner(y, logits)
+        np.testing.assert_allclose(grad, sign * tape.gradient(reference, logits).numpy(), rtol=1e-6)
+    copy = keras.losses.deserialize(keras.losses.serialize(losses.Flooding(losses.GeneralizedCrossEntropy(), 2.21)))
+    assert copy.level == 2.21 and isinstance(copy.loss, losses.GeneralizedCrossEntropy)
+    with pytest.raises(TypeError, match="keras.losses.Loss"):
+        losses.Flooding("sparse_categorical_crossentropy", 2.21)
+    with pytest.raises(ValueError, match="flood `level`"):
+        losses.Flooding(inner, -1.0)
+
+
+def test_noise_floor_is_the_entropy_of_the_corrupted_label():
+    # -(0.25 ln 0.25 + 0.75 ln(0.75 / 9)) = 0.34657 + 1.86368
+    assert losses.noise_floor(0.75, 10) == pytest.approx(2.210254, rel=1e-6)
+    assert losses.noise_floor(0.0, 10) == 0.0
+    with pytest.raises(ValueError, match="corrupt"):
+        losses.noise_floor(1.0, 10)

@@ -21,7 +21,7 @@ _LAZY = {
 __getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
-    "BASELINES", "CROSS_ENTROPY_NAME", "LR_SCHEDULES", "Protocol", "build_model", "compile_for_protocol",
+    "BASELINES", "CROSS_ENTROPY_NAME", "LR_SCHEDULES", "NOISE_FLOOR", "Protocol", "build_model", "compile_for_protocol",
     "paper_protocol", "quick_protocol", "run_variants", "Variant", "variant_name",
     *_LAZY["runner"], *_LAZY["callbacks"],
 ]

@@ -7,7 +7,7 @@ import keras
 from al2_keras import losses, models
 from al2_keras.head_bound import bound_head
 from al2_keras.results import CROSS_ENTROPY_NAME
-from al2_keras.training.protocol import Protocol
+from al2_keras.training.protocol import NOISE_FLOOR, Protocol
 
 
 def build_model(
@@ -65,6 +65,11 @@ def compile_for_protocol(model: keras.Model, protocol: Protocol, steps_per_epoch
                    keras.metrics.CategoricalCrossentropy(name=CROSS_ENTROPY_NAME)]
     # L_c stays the plain cross entropy (a metric) whatever loss trains the model.
     loss = losses.get(protocol.loss, soft_labels=protocol.mixup_alpha is not None)
+    if protocol.flood_level is not None:
+        level = protocol.flood_level
+        if level == NOISE_FLOOR:
+            level = losses.noise_floor(protocol.corrupt, model.output_shape[-1])
+        loss = losses.Flooding(loss, level)
     model.compile(
         optimizer=keras.optimizers.SGD(
             learning_rate=learning_rate_for(protocol, steps_per_epoch), momentum=protocol.momentum

@@ -11,6 +11,9 @@ from al2_keras.schedules import ProgressiveSchedule
 # "cosine" (Keras's CosineDecay from `learning_rate` to 0 over all epochs).
 LR_SCHEDULES = ("constant", "cosine")
 
+# `Protocol.flood_level` that floods at the noisy labels' own cross entropy.
+NOISE_FLOOR = "noise_floor"
+
 # The paper's four baselines: small_net options of each. Weight decay 5e-4 is
 # the usual SGD value for this CNN (the paper does not state its own).
 BASELINES = {
@@ -65,6 +68,11 @@ class Protocol:
         initializer: Initial weights of `small_net`: "keras" (Glorot
             kernels, zero biases) or "torch" (PyTorch's defaults, which the
             reference keeps; `models.common.layer_initializers`).
+        flood_level: If set, the training loss is flooded at this level
+            (`losses.Flooding`): a number, or "noise_floor": the cross
+            entropy a perfect predictor has on labels corrupted at
+            `corrupt` (`losses.noise_floor`; 2.21 for 75% of 10 classes).
+            The AL2 penalty is added unflooded. None: no flooding.
         head_max_norm: If set, the head's kernels are bounded per unit
             (`bound_head`): a norm, or "initial" (each layer's initial
             largest norm), as `StableSchedule` needs; None: a free head.
@@ -95,6 +103,7 @@ class Protocol:
     loss: str = "cross_entropy"
     initializer: str = "keras"
     head_max_norm: Optional[Union[float, str]] = None
+    flood_level: Optional[Union[float, str]] = None
 
     def __post_init__(self):
         for name, choices in (("scaling", SCALINGS), ("dropout_position", DROPOUT_POSITIONS),
@@ -102,6 +111,11 @@ class Protocol:
             value = getattr(self, name)
             if value not in choices:
                 raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
+        if self.flood_level is not None and self.flood_level != NOISE_FLOOR:
+            if isinstance(self.flood_level, bool) or not isinstance(self.flood_level, (int, float)) or not (
+                    0 <= self.flood_level < float("inf")):
+                raise ValueError(f"`flood_level` must be a finite number >= 0, {NOISE_FLOOR!r} or None. "
+                                 f"Received: flood_level={self.flood_level!r}")
 
     def settings(self) -> dict:
         """Every field as plain data (the schedule as its config), for results files and logs."""

@@ -46,3 +46,15 @@ def test_a_cosine_learning_rate_decays_to_zero_over_all_steps_and_needs_the_step
     constant = training.build_model(training.quick_protocol(), (28, 28, 1), 10)
     training.compile_for_protocol(constant, training.quick_protocol())
     assert float(constant.optimizer.learning_rate) == pytest.approx(0.01)
+
+
+def test_flood_level_wraps_the_loss_at_the_noisy_labels_entropy_and_is_checked():
+    protocol = training.quick_protocol(flood_level="noise_floor", loss="gce")
+    model = training.compile_for_protocol(training.build_model(protocol, (28, 28, 1), 10), protocol)
+    assert isinstance(model.loss, losses.Flooding) and isinstance(model.loss.loss, losses.GeneralizedCrossEntropy)
+    assert model.loss.level == pytest.approx(losses.noise_floor(0.75, 10))
+    fixed = training.quick_protocol(flood_level=1.5)
+    assert training.compile_for_protocol(training.build_model(fixed, (28, 28, 1), 10), fixed).loss.level == 1.5
+    for bad in (-1.0, "high", True):
+        with pytest.raises(ValueError, match="`flood_level` must be"):
+            training.quick_protocol(flood_level=bad)
