@@ -4,8 +4,9 @@ Trains, per seed, under one protocol and one learning-rate policy (quick preset,
 80 epochs = paper epoch 800 by default): the bare small CNN with AL2 as the flags
 set it (`bare_al2`: --schedule, --head-max-norm), with the paper's schedule and a
 free head (`bare_al2_paper`), Dropout 0.5 alone (`dropout_no_al2`), GCE and SCE
-alone (`gce_no_al2`, `sce_no_al2`), with --flood the flooding alone
-(`flood_no_al2`), and with --baselines the flags' AL2 on other
+alone (`gce_no_al2`, `sce_no_al2`), with --flood the AL2 arm without it
+(`bare_al2_no_flood`) and the flooding alone (`flood_no_al2`), and with
+--baselines the flags' AL2 on other
 baselines (`bn_al2`, `dropout_al2`, `weight_decay_al2`). Writes per seed
 results.json and epochs.csv; over seeds seeds.md/.json/.csv, seeds.png,
 weights.png and holding.md/.csv (does each run hold, i.e. end within 3 points of
@@ -22,7 +23,8 @@ import os
 from al2_keras import arguments, atomic, cli, reports, results, schedules, training
 
 REFERENCE = "gce_no_al2"
-ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "flood_no_al2")
+ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "bare_al2_no_flood",
+        "flood_no_al2")
 OTHER_BASELINES = ("bn", "dropout", "weight_decay")
 
 
@@ -55,7 +57,8 @@ def variants(args) -> dict:
         "gce_no_al2": training.Variant(dataclasses.replace(plain, loss="gce"), "bare", al2=False),
         "sce_no_al2": training.Variant(dataclasses.replace(plain, loss="sce"), "bare", al2=False),
     }
-    if al2.flood_level is not None:  # the flooding of the AL2 arm, alone
+    if al2.flood_level is not None:  # the AL2 arm's two parts apart: without its flooding, the flooding alone
+        arms["bare_al2_no_flood"] = training.Variant(dataclasses.replace(al2, flood_level=None), "bare")
         arms["flood_no_al2"] = training.Variant(dataclasses.replace(plain, flood_level=al2.flood_level), "bare",
                                                 al2=False)
     arms.update({f"{baseline}_al2": training.Variant(al2, baseline) for baseline in args.baselines})
