@@ -30,7 +30,7 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
-    """--model, --epochs, --lr, --lr-schedule, --momentum, --batch-size, --time-compression,
+    """--model, --epochs, --lr, --lr-schedule, --momentum, --batch-size, --time-scale (alias --time-compression),
     --schedule, --head-max-norm, --flood, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
     --loss."""
     group = parser.add_argument_group("protocol")
@@ -43,7 +43,8 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
                             "over all epochs; apply it to every method you compare)")
     group.add_argument("--momentum", type=arguments.momentum, default=None)
     group.add_argument("--batch-size", type=arguments.positive_int, default=None)
-    group.add_argument("--time-compression", type=arguments.positive_float, default=None,
+    group.add_argument("--time-scale", "--time-compression", dest="time_scale", type=arguments.positive_float,
+                       default=None,
                        help="epochs of the paper's schedule per epoch (quick: 10)")
     group.add_argument("--schedule", choices=["paper", "stable"], default="paper",
                        help="AL2 weight schedule: paper (the reference's, default) or stable (the paper's start, "
@@ -95,9 +96,9 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
         overrides["rotations"] = True
     protocol = preset(**overrides)
     name = getattr(args, "schedule", "paper")
-    compression = getattr(args, "time_compression", None)
-    if name != "paper" or compression is not None:
-        time_scale = compression if compression is not None else getattr(protocol.schedule, "time_scale", 1.0)
+    time_scale = getattr(args, "time_scale", None)
+    if name != "paper" or time_scale is not None:
+        time_scale = protocol.time_scale if time_scale is None else time_scale
         protocol = dataclasses.replace(protocol, schedule=schedules.get(name, time_scale=time_scale))
     head_max_norm = getattr(args, "head_max_norm", None)
     if head_max_norm is None and name == "stable":

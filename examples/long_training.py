@@ -47,9 +47,8 @@ def parse_args():
 def variants(args) -> dict:
     """Name -> `training.Variant` of every arm, all under the flags' data, epochs and learning-rate policy."""
     al2 = cli.protocol_from_args(args, training.quick_protocol)
-    time_scale = getattr(al2.schedule, "time_scale", 1.0)
     plain = dataclasses.replace(al2, head_max_norm=None, flood_level=None,
-                                schedule=schedules.get("paper", time_scale=time_scale))
+                                schedule=schedules.get("paper", time_scale=al2.time_scale))
     arms = {
         "bare_al2": training.Variant(al2, "bare"),
         "bare_al2_paper": training.Variant(plain, "bare"),

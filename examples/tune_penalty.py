@@ -66,13 +66,13 @@ def main():
     print(cli.describe(protocol, prepared) + f"; {len(prepared.x_val)} "
           f"{'noisy' if args.noisy_validation else 'clean'} validation images carved from the training set.")
 
-    # Around the paper's schedule compressed ten-fold in time (one epoch
-    # stands for ten), since trials are short. "No AL2" is left out of the
-    # quick search: its reference run below answers whether AL2 helps.
+    # Around the paper's schedule, in the paper's units (growth per paper epoch), at the protocol's time
+    # scale (the quick preset's: one epoch stands for ten). "No AL2" is left out of the quick search: its
+    # reference run below answers whether AL2 helps.
     space = tuning.ScheduleSearchSpace(
         start=tuning.Range(1e-3, 1e-1, log=True), threshold=5.0,
-        growth=tuning.Range(1.0, 3.0), late_growth=tuning.Range(1.0, 1.2),
-        include_no_al2=not args.quick)
+        growth=tuning.Range(1.0, 1.2), late_growth=tuning.Range(1.0, 1.05),
+        include_no_al2=not args.quick, time_scale=protocol.time_scale)
     hypermodel = tuning.AL2HyperModel(
         tuning.default_model_builder(prepared.x_train.shape[1:], prepared.num_classes, protocol), space)
     tuner = tuning.make_tuner(args.tuner, hypermodel, max_trials=max_trials,

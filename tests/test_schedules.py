@@ -79,8 +79,8 @@ def test_invalid_progressive_values_name_the_parameter(kwargs, name):
 
 
 @pytest.mark.parametrize("bad", [0, -2, float("nan")])
-def test_invalid_time_compression_factor(bad):
-    with pytest.raises(ValueError, match="`factor`"):
+def test_invalid_time_scale_of_a_compressed_schedule(bad):
+    with pytest.raises(ValueError, match="`time_scale`"):
         ProgressiveSchedule.time_compressed(bad)
 
 

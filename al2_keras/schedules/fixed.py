@@ -54,7 +54,7 @@ class ProgressiveSchedule:
         self._crossing_cache = None
 
     @classmethod
-    def time_compressed(cls, factor: float, **kwargs) -> "ProgressiveSchedule":
+    def time_compressed(cls, time_scale: float, **kwargs) -> "ProgressiveSchedule":
         """A schedule where one epoch stands for `factor` epochs of the base one.
 
         `time_compressed(10)(k)` is exactly the paper's weight at epoch
@@ -63,12 +63,12 @@ class ProgressiveSchedule:
         (epoch 66, weight 5.39), not at the next whole epoch.
 
         Args:
-            factor: Epochs of the base schedule per epoch, > 0.
+            time_scale: Epochs of the base schedule per epoch, > 0 (the
+                constructor's `time_scale`).
             **kwargs: `start`, `threshold`, `growth`, `late_growth` of the
                 base schedule (the paper's by default).
         """
-        factor = check_number("factor", factor, 0.0, inclusive=False)
-        return cls(**kwargs, time_scale=factor)
+        return cls(**kwargs, time_scale=check_number("time_scale", time_scale, 0.0, inclusive=False))
 
     def _factor(self, weight: float) -> float:
         """Growth of the step that starts at `weight`."""

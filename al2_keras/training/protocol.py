@@ -117,6 +117,11 @@ class Protocol:
                 raise ValueError(f"`flood_level` must be a finite number >= 0, {NOISE_FLOOR!r} or None. "
                                  f"Received: flood_level={self.flood_level!r}")
 
+    @property
+    def time_scale(self) -> float:
+        """Paper epochs per epoch of this protocol: its schedule's `time_scale` (1 for a schedule without one)."""
+        return float(getattr(self.schedule, "time_scale", 1.0))
+
     def settings(self) -> dict:
         """Every field as plain data (the schedule as its config), for results files and logs."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -66,26 +66,38 @@ class ScheduleSearchSpace:
 
     Each parameter is a fixed float or a `Range`. The defaults search the
     start (log scale) and the growth factors around the paper's schedule.
+    Growths are in the paper's units, per epoch of the base schedule, and the
+    candidate schedules run at the protocol's `time_scale` (10 for the quick
+    preset: one epoch stands for ten of the paper's), so a searched schedule
+    reads in the same units as the paper's `1.1` and `1.01` whatever the
+    protocol's length.
 
     Args:
         start: Weight of epoch 0.
         threshold: Weight from which `late_growth` applies.
-        growth: Per-epoch factor below the threshold (>= 1).
-        late_growth: Per-epoch factor at or above it (>= 1).
+        growth: Factor per paper epoch below the threshold (>= 1).
+        late_growth: Factor per paper epoch at or above it (>= 1).
         constant: If set (a float or Range), a constant weight is also a
             candidate.
         include_no_al2: Whether "no AL2" (weight 0) is a candidate, so the
             search can tell whether AL2 helps at all.
+        time_scale: Paper epochs per epoch of the search's protocol, > 0
+            (`Protocol.time_scale`); the candidates' `ProgressiveSchedule`
+            gets it.
     """
 
     start: Value = Range(1e-3, 1e-1, log=True)
     threshold: Value = 5.0
-    growth: Value = Range(1.0, 3.0)
-    late_growth: Value = Range(1.0, 1.2)
+    growth: Value = Range(1.0, 1.2)
+    late_growth: Value = Range(1.0, 1.05)
     constant: Optional[Value] = None
     include_no_al2: bool = True
+    time_scale: float = 1.0
 
     def __post_init__(self):
+        if isinstance(self.time_scale, bool) or not isinstance(self.time_scale, (int, float)) or not (
+                0 < self.time_scale < math.inf):
+            raise ValueError(f"`time_scale` must be a finite number > 0. Received: time_scale={self.time_scale!r}")
         _check_bound("start", self.start, 0.0, inclusive=False)
         _check_bound("threshold", self.threshold, 0.0, inclusive=False)
         _check_bound("growth", self.growth, 1.0, inclusive=True)
@@ -137,4 +149,5 @@ class ScheduleSearchSpace:
             threshold=hp.get("al2_threshold"),
             growth=hp.get("al2_growth"),
             late_growth=hp.get("al2_late_growth"),
+            time_scale=self.time_scale,
         )
