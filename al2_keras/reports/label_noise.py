@@ -15,7 +15,7 @@ def label_randomization_table(results: Dict, epochs: Sequence[int], paper: Optio
     """The paper's Table 1 layout: TA / L_c / L_r x100 per baseline, without / with AL2.
 
     Args:
-        results: Output of `experiments.run_label_randomization`.
+        results: Output of `training.run_label_randomization`.
         epochs: 1-based epochs to show (those past the run are skipped).
         paper: `al2_keras.paper.table1()` to show the paper's numbers beside
             ours (MNIST), or None.
@@ -59,7 +59,7 @@ def summary_table(results: Dict) -> str:
 
 
 def seed_tables(statistics: Dict) -> str:
-    """Markdown tables of `experiments.seed_statistics`: mean ± std over seeds.
+    """Markdown tables of `results.seed_statistics`: mean ± std over seeds.
 
     The first table has one row per variant; the second, one row per
     baseline, gives AL2's effect (test accuracy with AL2 minus without, in

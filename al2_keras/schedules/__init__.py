@@ -9,7 +9,8 @@ from typing import Callable
 
 import keras
 
-from al2_keras.schedules.fixed import ConstantSchedule, ProgressiveSchedule
+from al2_keras.schedules.constant import ConstantSchedule
+from al2_keras.schedules.progressive import ProgressiveSchedule
 from al2_keras.schedules.stable import StableSchedule
 
 # Schedules by name: `get("paper", time_scale=0.1)`, `get("stable", time_scale=10)`.

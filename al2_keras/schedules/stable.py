@@ -5,7 +5,7 @@ import math
 import keras
 
 from al2_keras.schedules.checks import check_epoch, check_number, config_repr
-from al2_keras.schedules.fixed import ProgressiveSchedule
+from al2_keras.schedules.progressive import ProgressiveSchedule
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")

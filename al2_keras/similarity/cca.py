@@ -19,7 +19,7 @@ import numpy as np
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _matmul, _pinv_sqrt, _singular_values, _svd, _take2, _whitened_cross
+from al2_keras.similarity.linalg import matmul, pinv_sqrt, singular_values, svd, take2, whitened_cross
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -98,7 +98,7 @@ def check_epsilon(epsilon) -> float:
     return float(epsilon)
 
 
-def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
+def normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
     """svcca's rescaling and neuron pruning of the covariance blocks."""
     epsilon = check_epsilon(epsilon)
     xmax = tf.reduce_max(tf.abs(m.cov_xx))
@@ -119,9 +119,9 @@ def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
         )
     kx = tf.where(x_idxs)[:, 0]
     ky = tf.where(y_idxs)[:, 0]
-    sxx = _take2(m.cov_xx, kx, kx) / xmax
-    syy = _take2(m.cov_yy, ky, ky) / ymax
-    sxy = _take2(m.cov_xy, kx, ky) / tf.sqrt(xmax * ymax)
+    sxx = take2(m.cov_xx, kx, kx) / xmax
+    syy = take2(m.cov_yy, ky, ky) / ymax
+    sxy = take2(m.cov_xy, kx, ky) / tf.sqrt(xmax * ymax)
     sxx += epsilon * tf.eye(tf.shape(sxx)[0], dtype=sxx.dtype)
     syy += epsilon * tf.eye(tf.shape(syy)[0], dtype=syy.dtype)
     return _Normalized(sxx, sxy, syy, x_idxs.numpy(), y_idxs.numpy(), kx, ky, xmax, ymax)
@@ -129,11 +129,11 @@ def _normalized_blocks(m: Moments, epsilon: float) -> _Normalized:
 
 def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool = False) -> CCAResult:
     """CCA of two representations given their moments. See `cca`."""
-    b = _normalized_blocks(m, epsilon)
-    cross, chol_x, chol_y = _whitened_cross(b.sxx, b.sxy, b.syy)
+    b = normalized_blocks(m, epsilon)
+    cross, chol_x, chol_y = whitened_cross(b.sxx, b.sxy, b.syy)
     if not compute_weights:
-        return _result(_singular_values(cross), b.x_idxs, b.y_idxs)
-    coefficients, u, v = _svd(cross)
+        return _result(singular_values(cross), b.x_idxs, b.y_idxs)
+    coefficients, u, v = svd(cross)
     x_weights = _canonical_weights(b.sxx, chol_x, u, b.xmax)
     y_weights = _canonical_weights(b.syy, chol_y, v, b.ymax)
     return _result(
@@ -146,8 +146,8 @@ def cca_from_moments(m: Moments, epsilon: float = 1e-10, compute_weights: bool =
 def _canonical_weights(cov, chol, singular_vectors, scale):
     """Rows map centred activations to unit-variance canonical variates."""
     if chol is None:
-        whitening = _pinv_sqrt(cov)
-        weights = _matmul(singular_vectors, whitening, transpose_a=True)
+        whitening = pinv_sqrt(cov)
+        weights = matmul(singular_vectors, whitening, transpose_a=True)
     else:
         weights = tf.transpose(
             tf.linalg.triangular_solve(chol, singular_vectors, lower=True, adjoint=True)

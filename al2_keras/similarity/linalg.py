@@ -25,26 +25,26 @@ def on_cpu() -> bool:
     return not tf.config.list_logical_devices("GPU")
 
 
-def _numpy(tensor) -> np.ndarray:
+def to_numpy(tensor) -> np.ndarray:
     return tensor.numpy() if hasattr(tensor, "numpy") else np.asarray(tensor)
 
 
-def _matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
     """`a @ b` (either transposed); NumPy's BLAS on a CPU, where TensorFlow's float64 GEMM is ~2x slower."""
     if on_cpu():
-        a, b = _numpy(a), _numpy(b)
+        a, b = to_numpy(a), to_numpy(b)
         return tf.constant((a.T if transpose_a else a) @ (b.T if transpose_b else b))
     return tf.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
 
 
-def _svd(matrix):
+def svd(matrix):
     """`(s, u, v)` of the thin SVD, `matrix = u diag(s) v^T`."""
     if on_cpu():
-        u, s, vt = np.linalg.svd(_numpy(matrix), full_matrices=False)
+        u, s, vt = np.linalg.svd(to_numpy(matrix), full_matrices=False)
         return tf.constant(s), tf.constant(u), tf.constant(vt.T)
     return tf.linalg.svd(matrix, full_matrices=False)
 
-def _take2(matrix, rows, cols):
+def take2(matrix, rows, cols):
     return tf.gather(tf.gather(matrix, rows, axis=0), cols, axis=1)
 
 
@@ -59,39 +59,39 @@ def _whitener(cov):
     return chol
 
 
-def _symmetric_eig(cov):
+def symmetric_eig(cov):
     """Eigenvalues (descending) and eigenvectors of a symmetric PSD matrix.
 
     NumPy's `eigh` on a CPU; on a GPU TensorFlow's SVD (faster there than its
     `eigh`): for a positive semi-definite matrix the two coincide.
     """
     if on_cpu():
-        values, vectors = np.linalg.eigh(_numpy(cov))
+        values, vectors = np.linalg.eigh(to_numpy(cov))
         return tf.constant(values[::-1].copy()), tf.constant(vectors[:, ::-1].copy())
     values, _, vectors = tf.linalg.svd(cov)
     return values, vectors
 
 
-def _pinv_sqrt(cov):
+def pinv_sqrt(cov):
     """svcca's `sqrtm(pinv(cov))`, from one decomposition of `cov`."""
-    values, vectors = _symmetric_eig(cov)
+    values, vectors = symmetric_eig(cov)
     cutoff = 1e-15 * tf.reduce_max(tf.abs(values))
     inv_sqrt = tf.where(values > cutoff, 1.0 / tf.sqrt(tf.maximum(values, cutoff)), 0.0)
-    return _matmul(vectors * inv_sqrt[None, :], vectors, transpose_b=True)
+    return matmul(vectors * inv_sqrt[None, :], vectors, transpose_b=True)
 
 
-def _whiten_left(cov, matrix):
+def whiten_left(cov, matrix):
     """`W @ matrix` with `W` a whitening of `cov` (W cov W^T = I on its range)."""
     chol = _whitener(cov)
     if chol is None:
-        return _matmul(_pinv_sqrt(cov), matrix), None
+        return matmul(pinv_sqrt(cov), matrix), None
     return tf.linalg.triangular_solve(chol, matrix, lower=True), chol
 
 
-def _whitened_cross(sxx, sxy, syy):
+def whitened_cross(sxx, sxy, syy):
     """`Wx sxy Wy^T` for whitenings Wx, Wy of sxx and syy, and the factors."""
-    left, chol_x = _whiten_left(sxx, sxy)
-    both_t, chol_y = _whiten_left(syy, tf.transpose(left))
+    left, chol_x = whiten_left(sxx, sxy)
+    both_t, chol_y = whiten_left(syy, tf.transpose(left))
     return tf.transpose(both_t), chol_x, chol_y
 
 
@@ -101,11 +101,11 @@ def _whitened_cross(sxx, sxy, syy):
 _GRAM_SINGULAR_VALUES_FROM = 512
 
 
-def _singular_values(matrix):
+def singular_values(matrix):
     """Singular values of `matrix`, descending."""
     rows, cols = int(matrix.shape[0]), int(matrix.shape[1])
     if on_cpu():
-        m = _numpy(matrix)
+        m = to_numpy(matrix)
         if min(rows, cols) < _GRAM_SINGULAR_VALUES_FROM:
             return tf.constant(np.linalg.svd(m, compute_uv=False))
         gram = m @ m.T if rows <= cols else m.T @ m

@@ -27,9 +27,9 @@ import numpy as np
 
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
-from al2_keras.similarity.cca import _normalized_blocks
+from al2_keras.similarity.cca import normalized_blocks
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _matmul, _numpy, _pinv_sqrt, _svd, _take2, _whiten_left
+from al2_keras.similarity.linalg import matmul, pinv_sqrt, svd, take2, to_numpy, whiten_left
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -79,17 +79,17 @@ def _svcca_left_vectors(cov, cross, other):
     """svcca's `u` and `s`: NumPy SVD of pinv-sqrt(cov) cross pinv-sqrt(other), as `compute_ccas`."""
 
     cov, cross, other = (np.asarray(t) for t in (cov, cross, other))
-    # svcca's positivedef_matrix_sqrt(pinv(matrix)) is _pinv_sqrt's matrix
+    # svcca's positivedef_matrix_sqrt(pinv(matrix)) is pinv_sqrt's matrix
     # (one eigh instead of pinv's SVD and an eigh; equal to rounding, which
     # leaves LAPACK's signs of the SVD below as upstream gets them).
-    whitened = _numpy(_pinv_sqrt(cov)) @ cross @ _numpy(_pinv_sqrt(other))
+    whitened = to_numpy(pinv_sqrt(cov)) @ cross @ to_numpy(pinv_sqrt(other))
     u, s, _ = np.linalg.svd(whitened)
     return tf.constant(u[:, : len(s)]), tf.constant(np.abs(s))
 
 
 def pwcca_from_moments(m: Moments, epsilon: float = 1e-10, svcca_compatible: bool = False) -> PWCCAResult:
     """PWCCA given the moments of the two representations. See `pwcca`."""
-    b = _normalized_blocks(m, epsilon)
+    b = normalized_blocks(m, epsilon)
     if b.x_idxs.sum() <= b.y_idxs.sum():
         side, cov, other, cross, kept, mean, raw_cov = "x", b.sxx, b.syy, b.sxy, b.kept_x, m.mean_x, m.cov_xx
     else:
@@ -101,11 +101,11 @@ def pwcca_from_moments(m: Moments, epsilon: float = 1e-10, svcca_compatible: boo
         # The left singular vectors of cov^-1/2 cross other^-1/2 (symmetric
         # inverse square root on this side); any whitening of the other side
         # leaves them unchanged. Their signs do not matter here.
-        right, _ = _whiten_left(other, tf.transpose(cross))
-        coefficients, u, _ = _svd(_matmul(_pinv_sqrt(cov), right, transpose_b=True))
+        right, _ = whiten_left(other, tf.transpose(cross))
+        coefficients, u, _ = svd(matmul(pinv_sqrt(cov), right, transpose_b=True))
     n = tf.constant(float(m.count), tf.float64)
-    c_u = _matmul(_take2(raw_cov, kept, kept), u)
-    gram = (n - 1.0) * _matmul(u, c_u, transpose_a=True)
+    c_u = matmul(take2(raw_cov, kept, kept), u)
+    gram = (n - 1.0) * matmul(u, c_u, transpose_a=True)
     dirns_acts = (n - 1.0) * tf.transpose(c_u)
     if svcca_compatible:
         mu = tf.gather(mean, kept)

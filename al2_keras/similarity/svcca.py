@@ -8,7 +8,7 @@ from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
 from al2_keras.similarity.cca import CCAResult, cca_from_moments
 from al2_keras.similarity.covariances import Moments
-from al2_keras.similarity.linalg import _matmul, _symmetric_eig
+from al2_keras.similarity.linalg import matmul, symmetric_eig
 
 tf = require("tensorflow", "al2_keras.similarity")
 
@@ -16,7 +16,7 @@ def _svcca_moments(m: Moments, keep: Union[int, float]) -> Moments:
     """Moments of the top singular directions of each representation."""
     reduced = []
     for cov in (m.cov_xx, m.cov_yy):
-        values, vectors = _symmetric_eig(cov)
+        values, vectors = symmetric_eig(cov)
         reduced.append((values, vectors, _count_kept(values.numpy(), keep, int(cov.shape[0]))))
     (vx, ux, kx), (vy, uy, ky) = reduced
     ux, uy = ux[:, :kx], uy[:, :ky]
@@ -26,9 +26,9 @@ def _svcca_moments(m: Moments, keep: Union[int, float]) -> Moments:
         count=m.count,
         mean_x=zero_x,
         mean_y=zero_y,
-        cov_xx=_matmul(ux, _matmul(m.cov_xx, ux), transpose_a=True),
-        cov_xy=_matmul(ux, _matmul(m.cov_xy, uy), transpose_a=True),
-        cov_yy=_matmul(uy, _matmul(m.cov_yy, uy), transpose_a=True),
+        cov_xx=matmul(ux, matmul(m.cov_xx, ux), transpose_a=True),
+        cov_xy=matmul(ux, matmul(m.cov_xy, uy), transpose_a=True),
+        cov_yy=matmul(uy, matmul(m.cov_yy, uy), transpose_a=True),
     )
 
 

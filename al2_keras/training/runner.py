@@ -9,8 +9,8 @@ from al2_keras import atomic, datasets, distribute
 from al2_keras.callbacks import AL2Scheduler
 from al2_keras.optional import require
 from al2_keras.results import variant_name
+from al2_keras.training.build import build_model, compile_for_protocol
 from al2_keras.training.callbacks import EpochJournal, FiniteLoss, SaveAtEpochs, TrainingSetAccuracy, read_journal
-from al2_keras.training.compile import build_model, compile_for_protocol
 from al2_keras.training.protocol import BASELINES, Protocol
 
 tf = require("tensorflow", "al2_keras.training")

@@ -1,4 +1,4 @@
-"""Schedules that depend on the epoch alone: the paper's progressive one and a constant."""
+"""The paper's progressive schedule of the AL2 weight (the reference's `get_map_weights`)."""
 
 import math
 
@@ -129,32 +129,6 @@ class ProgressiveSchedule:
 
     @classmethod
     def from_config(cls, config: dict) -> "ProgressiveSchedule":
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return config_repr(self)
-
-
-@keras.saving.register_keras_serializable(package="al2_keras")
-class ConstantSchedule:
-    """The same AL2 weight at every epoch.
-
-    Args:
-        weight: The weight, a finite float >= 0.
-    """
-
-    def __init__(self, weight: float):
-        self.weight = check_number("weight", weight, 0.0, inclusive=True)
-
-    def __call__(self, epoch: int) -> float:
-        check_epoch(epoch)
-        return self.weight
-
-    def get_config(self) -> dict:
-        return {"weight": self.weight}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "ConstantSchedule":
         return cls(**config)
 
     def __repr__(self) -> str:
