@@ -12,9 +12,17 @@ def test_the_protocol_names_the_loss_and_l_c_stays_the_plain_cross_entropy(loss,
     model = training.compile_for_protocol(training.build_model(protocol, (28, 28, 1), 10, al2_weight=0.5), protocol)
     assert type(model.loss).__name__ == kind
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
-    logs = model.fit(x, np.arange(8) % 10, epochs=1, verbose=0).history
+    y = np.arange(8) % 10
+    logs = model.fit(x, y, epochs=1, verbose=0).history
     assert set(logs) >= {"loss", "accuracy", training.CROSS_ENTROPY_NAME}
     assert float(model.get_layer("al2").weight.numpy()) == pytest.approx(0.5)
+    # L_c is the plain cross entropy of the predictions, whatever loss trains the model.
+    scores = model.evaluate(x, y, verbose=0, return_dict=True)
+    probabilities = model.predict(x, verbose=0).astype("float64")
+    plain = float(np.mean(-np.log(probabilities[np.arange(8), y])))
+    assert scores[training.CROSS_ENTROPY_NAME] == pytest.approx(plain, rel=1e-4)
+    if loss != "cross_entropy":
+        assert abs(scores["loss"] - plain) > 1e-3
 
 
 def test_mixup_compiles_each_loss_for_soft_labels():
