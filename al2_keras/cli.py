@@ -11,7 +11,6 @@ import os
 from typing import Callable, Optional
 
 from al2_keras import arguments, losses, models, schedules
-from al2_keras.head_bound import DEFAULT_MAX_NORM
 from al2_keras.training.protocol import LR_SCHEDULES
 
 
@@ -48,10 +47,11 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
                        help="epochs of the paper's schedule per epoch (quick: 10)")
     group.add_argument("--schedule", choices=["paper", "stable"], default="paper",
                        help="AL2 weight schedule: paper (the reference's, default) or stable (the paper's start, "
-                            "then a weight that follows the training cross-entropy; bounds the head)")
+                            "then a weight that follows the training cross-entropy; use it with --head-max-norm "
+                            "initial)")
     group.add_argument("--head-max-norm", type=arguments.head_max_norm, default=None, metavar="NORM",
                        help="bound each head unit's weights to this norm, or 'initial': to its largest norm at "
-                            "initialization (default: initial with --schedule stable, none with paper)")
+                            "initialization (default: a free head; the run's settings print it)")
     group.add_argument("--flood", type=arguments.flood_level, default=None, metavar="LEVEL",
                        help="flood the training loss at LEVEL (Ishida et al. 2020), or at noise_floor: the cross "
                             "entropy a perfect predictor has on the corrupted labels (the AL2 penalty stays unflooded)")
@@ -101,8 +101,6 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
         time_scale = protocol.time_scale if time_scale is None else time_scale
         protocol = dataclasses.replace(protocol, schedule=schedules.get(name, time_scale=time_scale))
     head_max_norm = getattr(args, "head_max_norm", None)
-    if head_max_norm is None and name == "stable":
-        head_max_norm = DEFAULT_MAX_NORM
     if head_max_norm is not None:
         protocol = dataclasses.replace(protocol, head_max_norm=head_max_norm)
     return protocol

@@ -144,6 +144,18 @@ def read_run(directory: str) -> dict:
     return atomic.read_json(os.path.join(directory, RESULTS_FILE), "results file")["results"]
 
 
+def read_seed(directory: str, seed: int) -> dict:
+    """The `results` of one seed of a multi-seed run, in either layout the project writes.
+
+    A run writes `<directory>/seed_<s>/results.json`; a results folder under
+    `saved_models/reference/` ships it flattened as `<directory>/seed_<s>_results.json`.
+    """
+    shipped = os.path.join(directory, f"seed_{seed}_results.json")
+    if os.path.exists(shipped):
+        return atomic.read_json(shipped, "results file")["results"]
+    return read_run(os.path.join(directory, f"seed_{seed}"))
+
+
 def seeds_csv(statistics: Mapping) -> str:
     """One CSV row per seed and variant with every summary quantity."""
     rows = io.StringIO()

@@ -24,14 +24,6 @@ def parse_args():
     return parser, parser.parse_args()
 
 
-def _seed_results(directory: str, seed: int) -> dict:
-    """A seed's results: `seed_<s>/results.json` of a run, or `seed_<s>_results.json` as shipped."""
-    shipped = os.path.join(directory, f"seed_{seed}_results.json")
-    if os.path.exists(shipped):
-        return atomic.read_json(shipped, "results file")["results"]
-    return results.read_run(os.path.join(directory, f"seed_{seed}"))
-
-
 def read_methods(parser, pairs) -> dict:
     """Name -> (seed statistics, results by seed) of each `NAME=RUN_DIR`, or one error line."""
     methods = {}
@@ -47,7 +39,7 @@ def read_methods(parser, pairs) -> dict:
                            f"{os.path.basename(directory)} first, or name the run's directory.")
         try:
             statistics = atomic.read_json(seeds_file, "seed statistics")
-            by_seed = {seed: _seed_results(directory, seed) for seed in statistics["seeds"]}
+            by_seed = {seed: results.read_seed(directory, seed) for seed in statistics["seeds"]}
         except (OSError, ValueError) as error:
             arguments.fail(f"{error}")
         methods[name] = statistics, by_seed

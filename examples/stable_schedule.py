@@ -17,6 +17,7 @@ import dataclasses
 import os
 
 from al2_keras import arguments, atomic, cli, reports, results, training
+from al2_keras.head_bound import DEFAULT_MAX_NORM
 
 REFERENCE = "dropout_no_al2"
 
@@ -37,9 +38,10 @@ def variants(args) -> dict:
     if args.schedule != "paper":
         arguments.fail("--schedule is not an option here: this script runs both schedules.")
     paper = dataclasses.replace(cli.protocol_from_args(args, training.quick_protocol), head_max_norm=None)
-    # The flags' stable protocol: the preset's time compression, the head bounded ("initial" by default).
+    # The flags' stable protocol: the preset's time scale, the head bounded (--head-max-norm, "initial" here).
     stable = cli.protocol_from_args(argparse.Namespace(**{**vars(args), "schedule": "stable"}),
                                     training.quick_protocol)
+    stable = dataclasses.replace(stable, head_max_norm=stable.head_max_norm or DEFAULT_MAX_NORM)
     return {"bare_al2_paper": training.Variant(paper, "bare"),
             "bare_al2_stable": training.Variant(stable, "bare"),
             REFERENCE: training.Variant(paper, "dropout", al2=False)}

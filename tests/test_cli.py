@@ -42,13 +42,15 @@ def test_existing_output_is_refused_with_one_error_line(tmp_path, capsys):
     cli.refuse_existing(str(tmp_path / "new"), None)  # absent or unset paths pass
 
 
-def test_schedule_stable_keeps_the_presets_time_scale_and_bounds_the_head():
+def test_schedule_stable_keeps_the_presets_time_scale_and_a_bounded_head_is_its_own_flag():
     from al2_keras import StableSchedule
-    from al2_keras.head_bound import DEFAULT_MAX_NORM
 
     protocol = cli.protocol_from_args(_parse("--schedule", "stable"), training.quick_protocol)
     assert isinstance(protocol.schedule, StableSchedule) and protocol.schedule.time_scale == 10
-    assert protocol.head_max_norm == DEFAULT_MAX_NORM == "initial"
+    assert protocol.head_max_norm is None  # never implied
+    bounded = cli.protocol_from_args(_parse("--schedule", "stable", "--head-max-norm", "initial"),
+                                     training.quick_protocol)
+    assert bounded.head_max_norm == "initial"
     protocol = cli.protocol_from_args(_parse("--schedule", "stable", "--head-max-norm", "3", "--time-compression",
                                              "2"), training.quick_protocol)
     assert (protocol.schedule.time_scale, protocol.head_max_norm) == (2, 3.0)

@@ -76,3 +76,16 @@ def test_holding_is_final_within_tolerance_of_own_peak_and_the_reference_is_a_se
 def test_summarize_names_the_keys_a_history_lacks():
     with pytest.raises(ValueError, match=r"lacks \['val_accuracy'\]"):
         results.summarize({"cross_entropy": [2.0], "activation_loss": [0.1], "loss": [2.0]})
+
+
+def test_read_seed_reads_a_runs_layout_and_the_shipped_flat_one(tmp_path):
+    import json
+
+    runs = {"bare_al2": {"baseline": "bare", "al2": True, "history": {"loss": [1.0], "val_accuracy": [0.5]}}}
+    results.write_run(str(tmp_path / "run" / "seed_3"), {"bare_al2": {"seed": 3}}, runs)
+    assert results.read_seed(str(tmp_path / "run"), 3) == runs
+    (tmp_path / "shipped").mkdir()
+    (tmp_path / "shipped" / "seed_3_results.json").write_text(json.dumps({"protocol": {}, "results": runs}))
+    assert results.read_seed(str(tmp_path / "shipped"), 3) == runs
+    with pytest.raises((OSError, ValueError)):
+        results.read_seed(str(tmp_path / "shipped"), 4)
