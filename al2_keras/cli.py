@@ -83,6 +83,22 @@ def add_output_flags(parser: argparse.ArgumentParser, output: Optional[str] = No
     group.add_argument("--models-dir", default="saved_models")
 
 
+def add_comparison_flags(parser: argparse.ArgumentParser, epochs: int) -> None:
+    """--seeds and --resume of a comparison over seeds, with every data, protocol and output flag.
+
+    Args:
+        parser: The script's parser.
+        epochs: The comparison's default number of epochs (the preset's otherwise).
+    """
+    parser.add_argument("--seeds", type=arguments.int_list, default=[0, 1, 2], metavar="S1,S2,...")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of the same --run (finished seeds are loaded)")
+    add_data_flags(parser)
+    add_protocol_flags(parser)
+    add_output_flags(parser)
+    parser.set_defaults(epochs=epochs)
+
+
 def protocol_from_args(args: argparse.Namespace, preset: Callable):
     """The preset's `Protocol` with every data and protocol flag that was set."""
     names = dict(dataset="dataset", data_dir="data_dir", corrupt="corrupt", train_size="train_size",
@@ -120,6 +136,16 @@ def prepare_or_fail(protocol, **kwargs):
     except (FileNotFoundError, ValueError) as error:
         arguments.fail(f"{error}")
     return prepared
+
+
+def comparison_directory(args: argparse.Namespace, default_run: str) -> str:
+    """`<runs-dir>/<run>` of a comparison over seeds: new unless `--resume`, which needs it to exist."""
+    out = os.path.join(args.runs_dir, args.run or default_run)
+    if not args.resume:
+        refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
+    elif not os.path.isdir(out):
+        arguments.fail(f"--resume found no run in {out}.")
+    return out
 
 
 def strategy_or_fail(name: str):

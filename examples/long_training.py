@@ -18,9 +18,8 @@ Run: python examples/long_training.py --schedule stable --head-max-norm initial 
 
 import argparse
 import dataclasses
-import os
 
-from al2_keras import arguments, atomic, cli, reports, results, schedules, training
+from al2_keras import arguments, cli, reports, schedules, training
 
 REFERENCE = "gce_no_al2"
 ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "bare_al2_no_flood",
@@ -30,17 +29,11 @@ OTHER_BASELINES = ("bn", "dropout", "weight_decay")
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=arguments.int_list, default=[0, 1, 2], metavar="S1,S2,...")
     parser.add_argument("--baselines", type=arguments.name_list(OTHER_BASELINES), default=[], metavar="B1,B2,...",
                         help=f"also train the flags' AL2 on these baselines ({', '.join(OTHER_BASELINES)})")
     parser.add_argument("--variants", type=arguments.name_list(ARMS + tuple(f"{b}_al2" for b in OTHER_BASELINES)),
                         default=None, metavar="V1,V2,...", help="train only these arms (default: all)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue an interrupted run of the same --run (finished seeds are loaded)")
-    cli.add_data_flags(parser)
-    cli.add_protocol_flags(parser)
-    cli.add_output_flags(parser)
-    parser.set_defaults(epochs=80)
+    cli.add_comparison_flags(parser, epochs=80)
     return parser.parse_args()
 
 
@@ -72,22 +65,10 @@ def variants(args) -> dict:
 def main():
     args = parse_args()
     arms = variants(args)  # flag errors before any work
-    out = os.path.join(args.runs_dir, args.run or "long_training")
-    if not args.resume:
-        cli.refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
-    elif not os.path.isdir(out):
-        arguments.fail(f"--resume found no run in {out}.")
+    out = cli.comparison_directory(args, "long_training")
     by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
     reference = REFERENCE if REFERENCE in arms else None  # without GCE: whether each run holds, only
-    rows = results.holding(by_seed, reference)
-    table = reports.holding_table(rows, reference)
-    atomic.write_text(os.path.join(out, "holding.md"), table + "\n")
-    atomic.write_text(os.path.join(out, "holding.csv"), reports.csv_text(rows))
-    statistics = results.seed_statistics(by_seed)
-    results.write_seed_statistics(out, statistics)
-    print("\n" + table + "\n\n" + reports.write_seed_report(out, statistics, by_seed))
-    reports.plot_weights(by_seed, os.path.join(out, "weights.png"))
-    print(f"\nWrote holding.md/.csv, seeds.md/.json/.csv, seeds.png, weights.png to {out}")
+    print("\n" + reports.write_comparison_report(out, by_seed, reference))
 
 
 if __name__ == "__main__":

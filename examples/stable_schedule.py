@@ -14,9 +14,8 @@ Run: python examples/stable_schedule.py --seeds 0,1,2 [--scaling reference] [--r
 
 import argparse
 import dataclasses
-import os
 
-from al2_keras import arguments, atomic, cli, reports, results, training
+from al2_keras import arguments, cli, reports, training
 from al2_keras.head_bound import DEFAULT_MAX_NORM
 
 REFERENCE = "dropout_no_al2"
@@ -24,12 +23,7 @@ REFERENCE = "dropout_no_al2"
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=arguments.int_list, default=[0, 1, 2], metavar="S1,S2,...")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted run of the same --run")
-    cli.add_data_flags(parser)
-    cli.add_protocol_flags(parser)
-    cli.add_output_flags(parser)
-    parser.set_defaults(epochs=80)
+    cli.add_comparison_flags(parser, epochs=80)
     return parser.parse_args()
 
 
@@ -50,21 +44,9 @@ def variants(args) -> dict:
 def main():
     args = parse_args()
     arms = variants(args)  # flag errors before any work
-    out = os.path.join(args.runs_dir, args.run or "stable_schedule")
-    if not args.resume:
-        cli.refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
-    elif not os.path.isdir(out):
-        arguments.fail(f"--resume found no run in {out}.")
+    out = cli.comparison_directory(args, "stable_schedule")
     by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
-    rows = results.holding(by_seed, REFERENCE)
-    table = reports.holding_table(rows, REFERENCE)
-    atomic.write_text(os.path.join(out, "holding.md"), table + "\n")
-    atomic.write_text(os.path.join(out, "holding.csv"), reports.csv_text(rows))
-    statistics = results.seed_statistics(by_seed)
-    results.write_seed_statistics(out, statistics)
-    print("\n" + table + "\n\n" + reports.write_seed_report(out, statistics, by_seed))
-    reports.plot_weights(by_seed, os.path.join(out, "weights.png"))
-    print(f"\nWrote holding.md/.csv, seeds.md/.json/.csv, seeds.png, weights.png to {out}")
+    print("\n" + reports.write_comparison_report(out, by_seed, REFERENCE))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ from al2_keras.reports.label_noise import (
                                            write_run_report,
                                            write_seed_report,
 )
-from al2_keras.reports.methods import holding_table, method_table, plot_methods, plot_weights
+from al2_keras.reports.methods import holding_table, method_table, plot_methods, plot_weights, write_comparison_report
 from al2_keras.reports.similarity import plot_similarity, similarity_summary_table
 
 __all__ = [
     "csv_text", "holding_table", "label_randomization_table", "markdown_table", "method_table", "plot_ablation",
     "plot_label_randomization", "plot_methods", "plot_seed_curves", "plot_similarity", "plot_weights",
-    "seed_tables", "similarity_summary_table", "summary_table", "write_run_report", "write_seed_report",
+    "seed_tables", "similarity_summary_table", "summary_table", "write_comparison_report", "write_run_report",
+    "write_seed_report",
 ]

@@ -1,10 +1,13 @@
 """Views that compare methods: schedules over long training, losses with and without AL2."""
 
+import os
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from al2_keras.reports.base import finish_figure, markdown_table, mean_std, pyplot
+from al2_keras import atomic, results
+from al2_keras.reports.base import csv_text, finish_figure, markdown_table, mean_std, pyplot
+from al2_keras.reports.label_noise import write_seed_report
 from al2_keras.results import CROSS_ENTROPY_NAME, variant_name
 
 
@@ -23,14 +26,33 @@ def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: flo
             + markdown_table(table, list(table[0])))
 
 
+def write_comparison_report(directory: str, results_by_seed: Dict, reference: Optional[str]) -> str:
+    """Writes a comparison's views over seeds; returns its tables.
+
+    `holding.md`/`.csv` (`results.holding` against `reference`),
+    `seeds.json`/`.csv` (`results.seed_statistics`), `seeds.md`, `seeds.png`
+    and `weights.png` (the AL2 weight and L_c per seed).
+    """
+    rows = results.holding(results_by_seed, reference)
+    table = holding_table(rows, reference)
+    atomic.write_text(os.path.join(directory, "holding.md"), table + "\n")
+    atomic.write_text(os.path.join(directory, "holding.csv"), csv_text(rows))
+    statistics = results.seed_statistics(results_by_seed)
+    results.write_seed_statistics(directory, statistics)
+    tables = write_seed_report(directory, statistics, results_by_seed)
+    plot_weights(results_by_seed, os.path.join(directory, "weights.png"))
+    return (f"{table}\n\n{tables}\n\nWrote holding.md/.csv, seeds.md/.json/.csv, seeds.png, weights.png "
+            f"to {directory}")
+
+
 def plot_weights(results_by_seed: Dict, path: str) -> None:
     """The AL2 weight (log scale) and the training cross-entropy L_c against epoch, per variant and seed."""
     plt = pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     first = results_by_seed[min(results_by_seed)]
     for index, name in enumerate(first):
-        for number, results in enumerate(results_by_seed.values()):
-            history = results[name]["history"]
+        for number, runs in enumerate(results_by_seed.values()):
+            history = runs[name]["history"]
             epochs = np.arange(1, len(history["val_accuracy"]) + 1)
             label = name if number == 0 else None
             if any(history["al2_weight"]):
