@@ -176,7 +176,7 @@ def at_epoch(directory: str, epoch: str, default_directory: str, *pairs: str) ->
                     "yes" if all(a >= b for a, b in zip(new, old)) else "no"])
     header = ["variant", f"epoch {epoch} test acc %, per seed", f"the default's ({default_directory}), per seed",
               "difference (points)", "at or above for every seed"]
-    files = f"`{directory}/seed_<s>/results.json`, `{default_directory}/seed_<s>_results.json`"
+    files = f"`{directory}/seed_<s>_results.json`, `{default_directory}/seed_<s>_results.json`"
     return table(header, out) + f"\n\n(seeds {', '.join(map(str, seeds))}; files: {files})"
 
 
