@@ -367,9 +367,27 @@ def validation_probes(path: str, *names: str) -> str:
                                        "estimates 6 (v - 1/12); never the test set")
 
 
+def final_vs_peak(directory: str, *variants: str) -> str:
+    """Per seed, each named variant's final test accuracy against its own peak (from the per-seed results)."""
+    files = sorted((ROOT / directory).glob("seed_*_results.json"), key=lambda f: int(f.name.split("_")[1]))
+    out = []
+    for variant in variants:
+        gaps = []
+        for file in files:
+            history = read_json(str(file.relative_to(ROOT)))["results"][variant]["history"]
+            accuracy = 100 * np.asarray(history["val_accuracy"])
+            gaps.append(accuracy[-1] - accuracy.max())
+        out.append([variant, " / ".join(f"{gap:+.2f}" for gap in gaps),
+                    "every seed" if all(g >= -3 for g in gaps) else "no seed" if all(g < -3 for g in gaps)
+                    else f"{sum(g >= -3 for g in gaps)} of {len(gaps)} seeds"])
+    seeds = ", ".join(f.name.split("_")[1] for f in files)
+    return table(["variant", "final - peak per seed (points; peak picked on the test set)", "holds on"], out) + source(
+        f"{directory}/seed_<s>_results.json", ddof=False, extra=f"seeds {seeds}; holds: within 3 points")
+
+
 BLOCKS: Dict[str, Callable[..., str]] = {
     "run_summary": run_summary, "seed_variants": seed_variants, "seed_effects": seed_effects, "methods": methods,
-    "holding": holding, "at_epoch": at_epoch, "design_probes": design_probes,
+    "holding": holding, "final_vs_peak": final_vs_peak, "at_epoch": at_epoch, "design_probes": design_probes,
     "validation_probes": validation_probes, "similarity": similarity,
     "similarity_pair": similarity_pair, "ablation": ablation, "parity_steps": parity_steps,
     "parity_seeds": parity_seeds, "parity_effects": parity_effects, "overhead": overhead,
