@@ -42,3 +42,16 @@ def test_every_docs_page_is_linked_from_the_readme():
     readme = (ROOT / "README.md").read_text()
     missing = [page.name for page in (ROOT / "docs").glob("*.md") if f"(docs/{page.name}" not in readme]
     assert not missing
+
+
+def test_the_long_training_recipe_runs_and_floods_the_loss():
+    text = (ROOT / "docs" / "long-training.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert "epochs, batch_size = 80, 64" in block
+    namespace = {}
+    exec(compile(block.replace("epochs, batch_size = 80, 64", "epochs, batch_size = 2, 64"), "recipe", "exec"),
+         namespace)
+    history, model = namespace["history"].history, namespace["model"]
+    assert len(history["al2_weight"]) == 2 and history["al2_weight"][0] == 0.01
+    assert min(history["loss"]) >= 2.21  # the flooded cross entropy plus the AL2 penalty never drop below the floor
+    assert model.get_layer("fc1").kernel.constraint is not None  # the bounded head
