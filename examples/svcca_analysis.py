@@ -82,7 +82,7 @@ def main():
     table = reports.similarity_summary_table(summary, analysis.MEASURES)
     atomic.write_text(os.path.join(args.output, "summary.md"),
                       f"{args.instances} instances per condition ({summary[0]['pairs']} pairs), "
-                      f"{len(probe)} test images, SVCCA K={args.keep}; mean ± std over pairs "
+                      f"{len(probe)} test images, SVCCA K={args.keep}; mean ± std (ddof 0) over pairs "
                       f"[min, max]; noise: instance 0 vs uniform noise.\n\n{table}\n")
     reports.plot_similarity(summary, analysis.MEASURES, os.path.join(args.output, "similarity.png"))
     print("\n" + table + f"\n\nWrote similarity.csv, summary.csv, summary.md, similarity.png in {args.output}")

@@ -74,7 +74,7 @@ def similarity_across_runs(
 
 
 def pair_statistics(rows: Sequence[Dict]) -> list:
-    """Per epoch: each measure's mean, standard deviation, min and max over the pairs, and the noise control."""
+    """Per epoch: each measure's mean, standard deviation (ddof 0), min, max over the pairs, and the noise control."""
     out = []
     for epoch in sorted({row["epoch"] for row in rows}):
         pairs = [row for row in rows if row["epoch"] == epoch and row["pair"] != "0 vs noise"]
