@@ -1,4 +1,4 @@
-"""The example scripts' common flags: data, protocol, strategy, output.
+"""The example scripts' flags, all from here: data, protocol, comparison, strategy, output.
 
 Each `add_*` function adds one group of flags to an `argparse` parser; the
 flags keep the names and meanings the documentation (docs/) gives. A flag left unset
@@ -70,6 +70,13 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--loss", choices=list(losses.NAMES), default=None,
                        help="training loss: cross_entropy (the paper's, default) or a noise-robust one: "
                             "gce (q=0.7), sce (alpha 0.01, beta 1), bootstrap_soft (0.95), bootstrap_hard (0.8)")
+
+
+def add_strategy_flag(parser: argparse.ArgumentParser) -> None:
+    """--strategy {default,mirrored,multi-worker}: the `tf.distribute` strategy (`distribute.get_strategy`)."""
+    from al2_keras import distribute  # needs TensorFlow
+
+    distribute.add_strategy_argument(parser)
 
 
 def add_output_flags(parser: argparse.ArgumentParser, output: Optional[str] = None) -> None:

@@ -39,7 +39,7 @@ def parse_args():
     parser.add_argument("--seed", type=arguments.non_negative_int, default=0,
                         help="seed the models' training subset was drawn with")
     cli.add_output_flags(parser, output="runs/ablation")
-    distribute.add_strategy_argument(parser)
+    cli.add_strategy_flag(parser)
     return parser.parse_args()
 
 

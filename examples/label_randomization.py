@@ -42,7 +42,7 @@ def parse_args():
     cli.add_data_flags(parser)
     cli.add_protocol_flags(parser)
     cli.add_output_flags(parser)
-    distribute.add_strategy_argument(parser)
+    cli.add_strategy_flag(parser)
     return parser, parser.parse_args()
 
 

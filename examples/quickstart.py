@@ -32,7 +32,7 @@ def parse_args():
     parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
     parser.add_argument("--output", default=None,
                         help="write the histories and summary as JSON here")
-    distribute.add_strategy_argument(parser)
+    cli.add_strategy_flag(parser)
     return parser.parse_args()
 
 

@@ -36,7 +36,7 @@ def parse_args():
     cli.add_data_flags(parser)
     cli.add_protocol_flags(parser)
     cli.add_output_flags(parser, output="runs/svcca_analysis")
-    distribute.add_strategy_argument(parser)
+    cli.add_strategy_flag(parser)
     return parser.parse_args()
 
 

@@ -19,7 +19,7 @@ KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT; see docs/scaling-out.md.
 import argparse
 import os
 
-from al2_keras import arguments, atomic, cli, distribute, reports, training, tuning
+from al2_keras import arguments, atomic, cli, reports, training, tuning
 
 
 def parse_args():
@@ -39,7 +39,7 @@ def parse_args():
                         help="also train the best, the paper's and no AL2 and score them on the test set")
     cli.add_data_flags(parser)
     cli.add_protocol_flags(parser)
-    distribute.add_strategy_argument(parser)
+    cli.add_strategy_flag(parser)
     return parser.parse_args()
 
 
