@@ -164,7 +164,6 @@ class Flooding(keras.losses.Loss):
         return {**super().get_config(), "loss": keras.losses.serialize(self.loss), "level": self.level}
 
 
-
 def noise_floor(corrupt: float, num_classes: int) -> float:
     """Cross entropy a perfect predictor has on labels corrupted as `datasets.corrupt_labels` does.
 

@@ -55,7 +55,7 @@ class ProgressiveSchedule:
 
     @classmethod
     def time_compressed(cls, time_scale: float, **kwargs) -> "ProgressiveSchedule":
-        """A schedule where one epoch stands for `factor` epochs of the base one.
+        """A schedule where one epoch stands for `time_scale` epochs of the base one.
 
         `time_compressed(10)(k)` is exactly the paper's weight at epoch
         `10 k`: 1.1**10 = 2.594 per epoch below the threshold, 1.01**10 =

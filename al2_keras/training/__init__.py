@@ -9,7 +9,7 @@ from al2_keras.optional import lazy_attributes
 from al2_keras.results import CROSS_ENTROPY_NAME, variant_name  # the results schema, re-exported
 from al2_keras.training.build import build_model, compile_for_protocol
 from al2_keras.training.comparison import Variant, run_variants
-from al2_keras.training.protocol import BASELINES, LR_SCHEDULES, Protocol, paper_protocol, quick_protocol
+from al2_keras.training.protocol import BASELINES, LR_SCHEDULES, NOISE_FLOOR, Protocol, paper_protocol, quick_protocol
 
 _LAZY = {
     "runner": ("prepare_data", "run_label_randomization", "train_variant"),

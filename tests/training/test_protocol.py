@@ -26,3 +26,9 @@ def test_settings_are_plain_data_with_the_schedule_config():
 def test_a_protocol_refuses_an_unknown_choice_naming_the_field_and_the_choices(field, value):
     with pytest.raises(ValueError, match=f"`{field}` must be one of .*Received: {field}='{value}'"):
         training.quick_protocol(**{field: value})
+
+
+def test_every_public_name_of_training_resolves():
+    missing = [name for name in training.__all__ if not hasattr(training, name)]
+    assert not missing
+    assert training.NOISE_FLOOR == "noise_floor"
