@@ -89,6 +89,23 @@ def name_list(choices: Sequence[str]) -> Callable[[str], List[str]]:
     return parse
 
 
+def options(text: str) -> dict:
+    """Comma-separated `KEY=VALUE` pairs, e.g. `start=0.1,growth=1.2`; numbers become floats."""
+    pairs = [part.strip() for part in text.split(",") if part.strip()]
+    if not pairs or not all(pair.count("=") == 1 and pair.split("=")[0].strip() for pair in pairs):
+        raise argparse.ArgumentTypeError(f"expected comma-separated KEY=VALUE such as start=0.1, got {text!r}")
+    values = {}
+    for pair in pairs:
+        key, value = (part.strip() for part in pair.split("="))
+        if key in values:
+            raise argparse.ArgumentTypeError(f"{key!r} is repeated in {text!r}")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            values[key] = value
+    return values
+
+
 def epoch_list(text: str) -> List[int]:
     """Comma-separated distinct 1-based epochs, e.g. `10,20,40`."""
     values = int_list(text)

@@ -6,11 +6,10 @@ keeps the preset's value (`protocol_from_args`).
 """
 
 import argparse
-import dataclasses
 import os
 from typing import Callable, Optional
 
-from al2_keras import arguments, losses, models, schedules
+from al2_keras import arguments, datasets, losses, models, schedules
 from al2_keras.training.protocol import LR_SCHEDULES
 
 
@@ -22,7 +21,7 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
                        help="directory with the IDX files (default: /usr/share/datasets/<dataset>, else TFDS)")
     group.add_argument("--corrupt", type=arguments.fraction, default=None, help="fraction of labels corrupted")
     group.add_argument("--train-size", type=arguments.positive_int, default=None)
-    group.add_argument("--scaling", choices=["unit", "reference"], default=None,
+    group.add_argument("--scaling", choices=list(datasets.SCALINGS), default=None,
                        help="input scaling: reference = (x/255 - mean)/std, the reference's; unit = x/255")
     group.add_argument("--image-size", type=arguments.positive_int, default=None, metavar="PIXELS",
                        help="resize images to PIXELS x PIXELS first (AlexNet needs >= 63)")
@@ -30,8 +29,8 @@ def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> Non
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """--model, --epochs, --lr, --lr-schedule, --momentum, --batch-size, --time-scale (alias --time-compression),
-    --schedule, --head-max-norm, --flood, --seed, --dropout-position, --shrink, --rotations, --mixup, --initializer,
-    --loss."""
+    --schedule, --schedule-options, --head-max-norm, --flood, --seed, --dropout-position, --shrink, --rotations,
+    --mixup, --initializer, --loss."""
     group = parser.add_argument_group("protocol")
     group.add_argument("--model", choices=models.names(), default=None,
                        help="architecture (default: small_net, the paper's small CNN)")
@@ -45,10 +44,13 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--time-scale", "--time-compression", dest="time_scale", type=arguments.positive_float,
                        default=None,
                        help="epochs of the paper's schedule per epoch (quick: 10)")
-    group.add_argument("--schedule", choices=["paper", "stable"], default="paper",
-                       help="AL2 weight schedule: paper (the reference's, default) or stable (the paper's start, "
+    group.add_argument("--schedule", choices=schedules.names(), default=None,
+                       help="AL2 weight schedule: paper (the reference's, default), stable (the paper's start, "
                             "then a weight that follows the training cross-entropy; use it with --head-max-norm "
-                            "initial)")
+                            "initial) or constant (--schedule-options weight=W)")
+    group.add_argument("--schedule-options", type=arguments.options, default=None, metavar="KEY=VALUE,...",
+                       help="the schedule's arguments, e.g. start=0.1,growth=1.2 (paper), doubling_drop=0.02 "
+                            "(stable), weight=1 (constant); default: the reference's values")
     group.add_argument("--head-max-norm", type=arguments.head_max_norm, default=None, metavar="NORM",
                        help="bound each head unit's weights to this norm, or 'initial': to its largest norm at "
                             "initialization (default: a free head; the run's settings print it)")
@@ -112,21 +114,16 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
                  scaling="scaling", image_size="image_size", model="model", epochs="epochs",
                  learning_rate="lr", momentum="momentum", batch_size="batch_size", seed="seed",
                  dropout_position="dropout_position", shrink_percent="shrink", mixup_alpha="mixup", loss="loss",
-                 initializer="initializer", lr_schedule="lr_schedule", flood_level="flood")
+                 initializer="initializer", lr_schedule="lr_schedule", flood_level="flood", schedule="schedule",
+                 time_scale="time_scale", schedule_options="schedule_options", head_max_norm="head_max_norm")
     overrides = {field: getattr(args, flag) for field, flag in names.items()
                  if getattr(args, flag, None) is not None}
     if getattr(args, "rotations", False):
         overrides["rotations"] = True
-    protocol = preset(**overrides)
-    name = getattr(args, "schedule", "paper")
-    time_scale = getattr(args, "time_scale", None)
-    if name != "paper" or time_scale is not None:
-        time_scale = protocol.time_scale if time_scale is None else time_scale
-        protocol = dataclasses.replace(protocol, schedule=schedules.get(name, time_scale=time_scale))
-    head_max_norm = getattr(args, "head_max_norm", None)
-    if head_max_norm is not None:
-        protocol = dataclasses.replace(protocol, head_max_norm=head_max_norm)
-    return protocol
+    try:
+        return preset(**overrides)
+    except ValueError as error:  # e.g. --schedule-options the schedule does not take
+        arguments.fail(str(error))
 
 
 def prepare_or_fail(protocol, **kwargs):
@@ -175,7 +172,8 @@ def refuse_existing(*paths: str, hint: str = "choose another output") -> None:
 def describe(protocol, prepared) -> str:
     """One line on the data and protocol of a run, for progress output."""
     settings = {name: value for name, value in protocol.settings().items()
-                if name not in ("schedule", "data_dir") and value not in (None, False)}
+                if name not in ("schedule", "time_scale", "schedule_options", "data_dir")
+                and value not in (None, False)}
     return (f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
             f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; {settings}; "
-            f"schedule {protocol.schedule!r}")
+            f"schedule {protocol.weight_schedule()!r}")

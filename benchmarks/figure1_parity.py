@@ -96,7 +96,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for variant, al2 in (("without AL2", False), ("with AL2", True)):
         snapshots = train_instances(x, torch.from_numpy(labels), probe, max(checkpoints), set(checkpoints), al2,
                                     args.instances, protocol.seed, protocol.learning_rate, protocol.momentum,
-                                    protocol.batch_size, protocol.schedule.time_scale)
+                                    protocol.batch_size, protocol.time_scale)
         for row in analysis.similarity_across_runs(snapshots, keep=10, seed=protocol.seed):
             rows.append({"variant": variant, **row})
             print(f"{variant} epoch {row['epoch']} {row['pair']}: cca={row['cca']:.4f}", flush=True)

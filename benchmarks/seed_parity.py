@@ -75,7 +75,7 @@ def train_reference(protocol: Protocol, data: datasets.ImageData, baseline: str,
                                       options.get("dropout", 0.0))
     optimizer = reference.make_optimizer(net, protocol.learning_rate, protocol.momentum,
                                          options.get("weight_decay", 0.0))
-    weights = reference.compressed_map_weights(protocol.epochs, protocol.schedule.time_scale, al2)
+    weights = reference.compressed_map_weights(protocol.epochs, protocol.time_scale, al2)
     batches = reference.loader(x, y, protocol.batch_size, seed=seed)
     history = {key: [] for key in ("val_accuracy", "cross_entropy", "activation_loss", "memorized", "al2_weight")}
     for epoch in range(protocol.epochs):

@@ -19,7 +19,7 @@ Run: python examples/long_training.py --schedule stable --head-max-norm initial 
 import argparse
 import dataclasses
 
-from al2_keras import arguments, cli, reports, schedules, training
+from al2_keras import arguments, cli, reports, training
 
 REFERENCE = "gce_no_al2"
 ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "bare_al2_no_flood",
@@ -40,8 +40,7 @@ def parse_args():
 def variants(args) -> dict:
     """Name -> `training.Variant` of every arm, all under the flags' data, epochs and learning-rate policy."""
     al2 = cli.protocol_from_args(args, training.quick_protocol)
-    plain = dataclasses.replace(al2, head_max_norm=None, flood_level=None,
-                                schedule=schedules.get("paper", time_scale=al2.time_scale))
+    plain = dataclasses.replace(al2, head_max_norm=None, flood_level=None, schedule="paper", schedule_options={})
     arms = {
         "bare_al2": training.Variant(al2, "bare"),
         "bare_al2_paper": training.Variant(plain, "bare"),

@@ -51,7 +51,7 @@ def main():
           f"corrupted; {len(prepared.x_test)} clean test images.")
     print(f"SGD lr {protocol.learning_rate} momentum {protocol.momentum}, batch "
           f"{protocol.batch_size}, {protocol.epochs} epochs, scaling "
-          f"{protocol.scaling!r}, AL2 schedule {protocol.schedule!r}.")
+          f"{protocol.scaling!r}, AL2 schedule {protocol.weight_schedule()!r}.")
     runs = {}
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
         model, history = training.train_variant(

@@ -29,13 +29,13 @@ def parse_args():
 
 def variants(args) -> dict:
     """Name -> `training.Variant`: the paper's schedule, the stable one (head bounded), Dropout alone."""
-    if args.schedule != "paper":
-        arguments.fail("--schedule is not an option here: this script runs both schedules.")
-    paper = dataclasses.replace(cli.protocol_from_args(args, training.quick_protocol), head_max_norm=None)
-    # The flags' stable protocol: the preset's time scale, the head bounded (--head-max-norm, "initial" here).
-    stable = cli.protocol_from_args(argparse.Namespace(**{**vars(args), "schedule": "stable"}),
-                                    training.quick_protocol)
-    stable = dataclasses.replace(stable, head_max_norm=stable.head_max_norm or DEFAULT_MAX_NORM)
+    if args.schedule is not None or args.schedule_options is not None:
+        arguments.fail("--schedule and --schedule-options are not options here: this script runs both schedules "
+                       "with their defaults.")
+    flags = cli.protocol_from_args(args, training.quick_protocol)
+    paper = dataclasses.replace(flags, head_max_norm=None)
+    # The flags' time scale, the head bounded (--head-max-norm, "initial" here).
+    stable = dataclasses.replace(flags, schedule="stable", head_max_norm=flags.head_max_norm or DEFAULT_MAX_NORM)
     return {"bare_al2_paper": training.Variant(paper, "bare"),
             "bare_al2_stable": training.Variant(stable, "bare"),
             REFERENCE: training.Variant(paper, "dropout", al2=False)}

@@ -45,8 +45,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.schedule != "paper":
-        arguments.fail("--schedule is not an option here: the search space gives the schedules, "
+    if args.schedule is not None or args.schedule_options is not None:
+        arguments.fail("--schedule and --schedule-options are not options here: the search space gives the schedules, "
                        "and the paper's schedule is the reference the search is compared with.")
     if args.strategy == "multi-worker":
         # KerasTuner writes each trial's state from every process that runs

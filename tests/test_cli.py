@@ -1,5 +1,4 @@
 import argparse
-import dataclasses
 
 import pytest
 
@@ -16,8 +15,7 @@ def _parse(*argv):
 
 def test_unset_flags_keep_the_presets_values_and_set_ones_override():
     protocol, preset = cli.protocol_from_args(_parse(), training.quick_protocol), training.quick_protocol()
-    assert protocol.schedule.get_config() == preset.schedule.get_config()
-    assert dataclasses.replace(protocol, schedule=None) == dataclasses.replace(preset, schedule=None)
+    assert protocol == preset
     protocol = cli.protocol_from_args(
         _parse("--model", "alexnet", "--image-size", "63", "--lr", "0.1", "--dropout-position", "after_al2",
                "--shrink", "50", "--rotations", "--time-compression", "5"), training.quick_protocol)
@@ -25,7 +23,9 @@ def test_unset_flags_keep_the_presets_values_and_set_ones_override():
     assert (protocol.dropout_position, protocol.shrink_percent, protocol.rotations) == ("after_al2", 50, True)
     from al2_keras import ProgressiveSchedule
 
-    assert [protocol.schedule(e) for e in range(30)] == [ProgressiveSchedule.time_compressed(5)(e) for e in range(30)]
+    assert (protocol.schedule, protocol.time_scale, protocol.schedule_options) == ("paper", 5, {})
+    weights = protocol.weight_schedule()
+    assert [weights(e) for e in range(30)] == [ProgressiveSchedule.time_compressed(5)(e) for e in range(30)]
 
 
 def test_unknown_model_is_refused_by_the_parser(capsys):
@@ -46,15 +46,36 @@ def test_schedule_stable_keeps_the_presets_time_scale_and_a_bounded_head_is_its_
     from al2_keras import StableSchedule
 
     protocol = cli.protocol_from_args(_parse("--schedule", "stable"), training.quick_protocol)
-    assert isinstance(protocol.schedule, StableSchedule) and protocol.schedule.time_scale == 10
+    assert (protocol.schedule, protocol.time_scale) == ("stable", 10)
+    assert isinstance(protocol.weight_schedule(), StableSchedule) and protocol.weight_schedule().time_scale == 10
     assert protocol.head_max_norm is None  # never implied
     bounded = cli.protocol_from_args(_parse("--schedule", "stable", "--head-max-norm", "initial"),
                                      training.quick_protocol)
     assert bounded.head_max_norm == "initial"
     protocol = cli.protocol_from_args(_parse("--schedule", "stable", "--head-max-norm", "3", "--time-compression",
                                              "2"), training.quick_protocol)
-    assert (protocol.schedule.time_scale, protocol.head_max_norm) == (2, 3.0)
+    assert (protocol.weight_schedule().time_scale, protocol.head_max_norm) == (2, 3.0)
     assert cli.protocol_from_args(_parse(), training.quick_protocol).head_max_norm is None
+
+
+def test_schedule_options_reach_the_schedule_and_unknown_ones_stop_the_script(capsys):
+    protocol = cli.protocol_from_args(_parse("--schedule", "constant", "--schedule-options", "weight=2.5"),
+                                      training.quick_protocol)
+    assert (protocol.schedule, protocol.schedule_options) == ("constant", {"weight": 2.5})
+    assert protocol.weight_schedule()(7) == 2.5
+    paper = cli.protocol_from_args(_parse("--schedule-options", "start=0.1,growth=1.2"), training.quick_protocol)
+    assert paper.weight_schedule().get_config()["start"] == 0.1 and paper.weight_schedule().time_scale == 10
+    with pytest.raises(SystemExit) as exit_info:
+        cli.protocol_from_args(_parse("--schedule-options", "weight=1"), training.quick_protocol)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "'paper' schedule has no option ['weight']" in error and "'start'" in error
+    with pytest.raises(SystemExit):
+        cli.protocol_from_args(_parse("--schedule", "constant"), training.quick_protocol)
+    assert "needs the option(s) ['weight']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _parse("--schedule-options", "start")
+    assert "expected comma-separated KEY=VALUE" in capsys.readouterr().err
 
 
 def test_unknown_schedule_is_refused_by_the_parser(capsys):

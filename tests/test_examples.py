@@ -146,7 +146,8 @@ def test_stable_schedule_example_runs_the_three_variants_and_writes_its_tables(t
     assert sorted(saved["results"]) == ["bare_al2_paper", "bare_al2_stable", "dropout_no_al2"]
     assert saved["protocol"]["bare_al2_stable"]["head_max_norm"] == "initial"
     assert saved["protocol"]["bare_al2_paper"]["head_max_norm"] is None
-    assert saved["protocol"]["bare_al2_stable"]["schedule"]["time_scale"] == 10
+    assert (saved["protocol"]["bare_al2_stable"]["schedule"], saved["protocol"]["bare_al2_stable"]["time_scale"]) == (
+        "stable", 10)
     holding = (out / "holding.csv").read_text().splitlines()
     assert len(holding) == 1 + 2 and "bare_al2_stable" in (out / "holding.md").read_text()
     assert (out / "weights.png").stat().st_size > 0 and (out / "seeds.png").stat().st_size > 0
@@ -237,13 +238,15 @@ _BAD_FLAGS = [
     ("quickstart.py", ["--epochs", "0"], "--epochs"),
     ("quickstart.py", ["--corrupt", "1.5"], "--corrupt"),
     ("quickstart.py", ["--seed", "-2"], "--seed"),
-    ("stable_schedule.py", ["--schedule", "stable"], "--schedule is not an option here"),
+    ("stable_schedule.py", ["--schedule", "stable"], "--schedule and --schedule-options are not options here"),
     ("stable_schedule.py", ["--head-max-norm", "0"], "--head-max-norm"),
     ("stable_schedule.py", ["--seeds", "1,x"], "--seeds"),
     ("label_randomization.py", ["--schedule", "steady"], "--schedule"),
+    ("label_randomization.py", ["--schedule-options", "weight=1"], "'paper' schedule has no option ['weight']"),
+    ("label_randomization.py", ["--schedule-options", "start=big"], "`start` must be a number"),
     ("compare_methods.py", ["--method", "gce"], "expected NAME=RUN_DIR"),
     ("compare_methods.py", ["--method", "sce=no_such_run"], "seeds.json does not exist"),
-    ("tune_penalty.py", ["--schedule", "stable"], "--schedule is not an option here"),
+    ("tune_penalty.py", ["--schedule", "stable"], "--schedule and --schedule-options are not options here"),
 ]
 
 
@@ -291,7 +294,8 @@ def test_long_training_example_trains_the_chosen_arms_and_compares_with_gce(tmp_
     settings = saved["protocol"]
     assert settings["bare_al2"]["head_max_norm"] == "initial" and settings["gce_no_al2"]["head_max_norm"] is None
     assert {s["lr_schedule"] for s in settings.values()} == {"cosine"} and settings["gce_no_al2"]["loss"] == "gce"
-    assert settings["bn_al2"]["schedule"] == settings["bare_al2"]["schedule"]  # the flags' AL2 on both baselines
+    schedule_keys = ("schedule", "time_scale", "schedule_options")  # the flags' AL2 on both baselines:
+    assert [settings["bn_al2"][key] for key in schedule_keys] == [settings["bare_al2"][key] for key in schedule_keys]
     assert "last-5 at or above gce_no_al2's" in (out / "holding.md").read_text()
     assert len((out / "holding.csv").read_text().splitlines()) == 1 + 2
     again = _run(*args)

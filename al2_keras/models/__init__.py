@@ -16,6 +16,8 @@ from al2_keras.models.alexnet import ALEXNET_MINIMUM_SIZE, alexnet
 from al2_keras.models.batch_norm import TorchBatchNormalization
 from al2_keras.models.common import (
     AL2_NAME,
+    DEFAULT_DROPOUT_POSITION,
+    DEFAULT_INITIALIZER,
     DROPOUT_POSITIONS,
     FEATURES_NAME,
     INITIALIZERS,
@@ -71,7 +73,8 @@ def get(name: str, **options) -> keras.Model:
 
 
 __all__ = [
-    "AL2_NAME", "AdaptiveAveragePooling2D", "DROPOUT_POSITIONS", "FEATURES_NAME", "INITIALIZERS",
+    "AL2_NAME", "AdaptiveAveragePooling2D", "DEFAULT_DROPOUT_POSITION", "DEFAULT_INITIALIZER", "DROPOUT_POSITIONS",
+    "FEATURES_NAME", "INITIALIZERS",
     "TorchBatchNormalization", "alexnet",
     "check_dropout_position", "check_input_shape", "densenet121", "get", "head_model",
     "minimum_image_size", "names", "small_net", "trunk_model",

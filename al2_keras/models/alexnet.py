@@ -4,7 +4,13 @@ from typing import Sequence
 
 import keras
 
-from al2_keras.models.common import batch_norm_layer, check_image_size, classifier, weight_decay_regularizer
+from al2_keras.models.common import (
+    DEFAULT_DROPOUT_POSITION,
+    batch_norm_layer,
+    check_image_size,
+    classifier,
+    weight_decay_regularizer,
+)
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
 
 # The smallest height and width the architecture takes.
@@ -20,7 +26,7 @@ def alexnet(
     weight_decay: float = 0.0,
     al2_weight: float = 0.01,
     name: str = "alexnet",
-    dropout_position: str = "before_al2",
+    dropout_position: str = DEFAULT_DROPOUT_POSITION,
 ) -> keras.Model:
     """The reference's AlexNet: its trunk, AL2 on the trunk output, its head.
 

@@ -10,7 +10,11 @@ from al2_keras.models.batch_norm import TorchBatchNormalization
 FEATURES_NAME = "features"
 AL2_NAME = "al2"
 DROPOUT_POSITIONS = ("before_al2", "after_al2")
+# Dropout before AL2, as the reference (its `Dropout` ends the trunk that AL2 regularizes).
+DEFAULT_DROPOUT_POSITION = "before_al2"
 INITIALIZERS = ("keras", "torch")
+# Keras's own initializers (Glorot-uniform kernels, zero biases).
+DEFAULT_INITIALIZER = "keras"
 
 
 def check_image_size(name: str, input_shape, minimum: int) -> None:
@@ -80,7 +84,7 @@ def layer_initializers(initializer: str, fan_in: int) -> dict:
 
 
 def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name,
-                features_dropout=None, dropout_position="before_al2", initializer="keras"):
+                features_dropout=None, dropout_position=DEFAULT_DROPOUT_POSITION, initializer=DEFAULT_INITIALIZER):
     """Names the trunk output, adds AL2, the head layers and a float32 softmax.
 
     `features_dropout` (a Dropout layer or None) goes before the `"features"`

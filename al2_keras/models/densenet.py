@@ -4,7 +4,7 @@ from typing import Sequence
 
 import keras
 
-from al2_keras.models.common import check_image_size, classifier, weight_decay_regularizer
+from al2_keras.models.common import DEFAULT_DROPOUT_POSITION, check_image_size, classifier, weight_decay_regularizer
 
 # The smallest height and width the architecture takes.
 DENSENET_MINIMUM_SIZE = 32
@@ -19,7 +19,7 @@ def densenet121(
     weight_decay: float = 0.0,
     al2_weight: float = 0.01,
     name: str = "densenet121",
-    dropout_position: str = "before_al2",
+    dropout_position: str = DEFAULT_DROPOUT_POSITION,
 ) -> keras.Model:
     """DenseNet-121: `keras.applications` features as the trunk, a linear head.
 

@@ -5,6 +5,8 @@ from typing import Optional, Sequence
 import keras
 
 from al2_keras.models.common import (
+    DEFAULT_DROPOUT_POSITION,
+    DEFAULT_INITIALIZER,
     batch_norm_layer,
     check_image_size,
     classifier,
@@ -25,8 +27,8 @@ def small_net(
     weight_decay: float = 0.0,
     al2_weight: float = 0.01,
     name: Optional[str] = None,
-    dropout_position: str = "before_al2",
-    initializer: str = "keras",
+    dropout_position: str = DEFAULT_DROPOUT_POSITION,
+    initializer: str = DEFAULT_INITIALIZER,
 ) -> keras.Model:
     """The paper's small CNN (LeNet-like), built with the functional API.
 

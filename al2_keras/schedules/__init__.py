@@ -5,7 +5,8 @@ alone; `StableSchedule` also learns from each epoch's logs. `get` returns one
 by name.
 """
 
-from typing import Callable
+import inspect
+from typing import Callable, List, Tuple
 
 import keras
 
@@ -15,6 +16,40 @@ from al2_keras.schedules.stable import StableSchedule
 
 # Schedules by name: `get("paper", time_scale=0.1)`, `get("stable", time_scale=10)`.
 NAMES = {"paper": ProgressiveSchedule, "stable": StableSchedule, "constant": ConstantSchedule}
+
+
+def names() -> List[str]:
+    """The schedule names `get` takes: "constant", "paper", "stable"."""
+    return sorted(NAMES)
+
+
+def options_of(name: str) -> List[str]:
+    """The options (constructor arguments) of the schedule named `name`."""
+    check_name(name)
+    return list(inspect.signature(NAMES[name]).parameters)
+
+
+def check_name(name) -> str:
+    """Returns `name` if it names a schedule, else raises a ValueError listing the names."""
+    if not isinstance(name, str) or name not in NAMES:
+        raise ValueError(f"Unknown schedule {name!r}; choose from {names()}, or pass a "
+                         "schedule, a callable `epoch -> weight` or a number.")
+    return name
+
+
+def name_and_options(schedule) -> Tuple[str, dict]:
+    """`(name, options)` such that `get(name, **options)` equals `schedule`.
+
+    The options are the schedule's config less the arguments left at their
+    defaults. Only the named schedules (`NAMES`) have a name: any other
+    callable raises a ValueError.
+    """
+    for name, cls in NAMES.items():
+        if type(schedule) is cls:
+            defaults = {key: parameter.default for key, parameter in inspect.signature(cls).parameters.items()}
+            return name, {key: value for key, value in schedule.get_config().items() if defaults.get(key) != value}
+    raise ValueError(f"{schedule!r} is not one of the named schedules {names()} "
+                     f"({', '.join(cls.__name__ for cls in NAMES.values())}).")
 
 
 def get(identifier, **options) -> Callable[[int], float]:
@@ -29,9 +64,17 @@ def get(identifier, **options) -> Callable[[int], float]:
         **options: The named schedule's arguments (names only).
     """
     if isinstance(identifier, str):
-        if identifier not in NAMES:
-            raise ValueError(f"Unknown schedule {identifier!r}; choose from {sorted(NAMES)}, or pass a "
-                             "schedule, a callable `epoch -> weight` or a number.")
+        check_name(identifier)
+        unknown = sorted(set(options) - set(options_of(identifier)))
+        if unknown:
+            raise ValueError(f"The {identifier!r} schedule has no option {unknown}; its options are "
+                             f"{options_of(identifier)}. Received: {options}")
+        parameters = inspect.signature(NAMES[identifier]).parameters
+        missing = [key for key, parameter in parameters.items()
+                   if parameter.default is inspect.Parameter.empty and key not in options]
+        if missing:
+            raise ValueError(f"The {identifier!r} schedule needs the option(s) {missing}, e.g. "
+                             f"get({identifier!r}, {missing[0]}=...). Received: {options}")
         return NAMES[identifier](**options)
     if options:
         raise ValueError(f"Options {sorted(options)} go with a schedule name, e.g. get('paper', ...).")

@@ -11,10 +11,14 @@ class ConstantSchedule:
 
     Args:
         weight: The weight, a finite float >= 0.
+        time_scale: Checked (> 0) and otherwise without effect: a constant
+            weight is the same at every time scale. Taken so that every named
+            schedule accepts a protocol's `time_scale` (`schedules.get`).
     """
 
-    def __init__(self, weight: float):
+    def __init__(self, weight: float, time_scale: float = 1.0):
         self.weight = check_number("weight", weight, 0.0, inclusive=True)
+        check_number("time_scale", time_scale, 0.0, inclusive=False)
 
     def __call__(self, epoch: int) -> float:
         check_epoch(epoch)

@@ -33,7 +33,7 @@ def build_model(
         **options: The baseline's builder options (`BASELINES`), e.g.
             `batch_norm=True`, `dropout=0.5`, `weight_decay=5e-4`.
     """
-    if protocol.initializer != "keras":
+    if protocol.initializer != models.DEFAULT_INITIALIZER:
         if protocol.model != "small_net":
             raise ValueError(f"`initializer={protocol.initializer!r}` is available for small_net only. "
                              f"Received: model={protocol.model!r}; use initializer='keras' with it.")

@@ -1,11 +1,12 @@
 """The label-randomization protocol and its presets."""
 
 import dataclasses
-from typing import Callable, Optional, Union
+import warnings
+from typing import Any, Callable, Dict, Optional, Union
 
+from al2_keras import schedules
 from al2_keras.datasets.scaling import DEFAULT_SCALING, SCALINGS
-from al2_keras.models.common import DROPOUT_POSITIONS, INITIALIZERS
-from al2_keras.schedules import ProgressiveSchedule
+from al2_keras.models.common import DEFAULT_DROPOUT_POSITION, DEFAULT_INITIALIZER, DROPOUT_POSITIONS, INITIALIZERS
 
 # Learning-rate policies: "constant" (the reference's and the presets') or
 # "cosine" (Keras's CosineDecay from `learning_rate` to 0 over all epochs).
@@ -44,7 +45,16 @@ class Protocol:
         momentum: SGD momentum.
         batch_size: Batch size.
         epochs: Number of epochs.
-        schedule: AL2 weight schedule (`epoch -> weight`) for runs with AL2.
+        schedule: The AL2 weight schedule of runs with AL2, a name of
+            `schedules.names()`: "paper" (the reference's progressive
+            schedule), "stable" (`StableSchedule`) or "constant".
+        time_scale: Epochs of the paper's schedule per epoch of this
+            protocol, > 0 (the quick preset's 10: its epoch k gets the
+            paper's weight of epoch 10 k); every named schedule takes it.
+        schedule_options: The schedule's other arguments by name (e.g.
+            `{"start": 0.1}` or, for "constant", `{"weight": 1.0}`); {}
+            keeps its defaults, the reference's. `weight_schedule()` builds
+            the schedule object from these three fields.
         seed: Seed of the subset, the label noise, the shuffling and the
             initial weights.
         shrink_percent: If set, keep only this percentage of the training
@@ -90,22 +100,29 @@ class Protocol:
     momentum: float = 0.5
     batch_size: int = 64
     epochs: int = 700
-    schedule: Callable[[int], float] = dataclasses.field(
-        default_factory=ProgressiveSchedule
-    )
+    schedule: str = "paper"
+    time_scale: float = 1.0
+    schedule_options: Dict[str, Any] = dataclasses.field(default_factory=dict)
     seed: int = 0
     shrink_percent: Optional[float] = None
     rotations: bool = False
     mixup_alpha: Optional[float] = None
-    dropout_position: str = "before_al2"
+    dropout_position: str = DEFAULT_DROPOUT_POSITION
     image_size: Optional[int] = None
     init_seed: Optional[int] = None
     loss: str = "cross_entropy"
-    initializer: str = "keras"
+    initializer: str = DEFAULT_INITIALIZER
     head_max_norm: Optional[Union[float, str]] = None
     flood_level: Optional[Union[float, str]] = None
 
     def __post_init__(self):
+        if not isinstance(self.schedule, str):
+            warnings.warn("Protocol(schedule=<schedule object>) is deprecated: pass its name, time_scale and "
+                          "schedule_options (`Protocol.with_schedule` converts an object).", DeprecationWarning,
+                          stacklevel=3)
+            self._take_schedule(self.schedule)
+        self.schedule_options = dict(self.schedule_options)
+        self.weight_schedule()  # checks the name, the time scale and the options once
         for name, choices in (("scaling", SCALINGS), ("dropout_position", DROPOUT_POSITIONS),
                               ("initializer", INITIALIZERS), ("lr_schedule", LR_SCHEDULES)):
             value = getattr(self, name)
@@ -117,16 +134,31 @@ class Protocol:
                 raise ValueError(f"`flood_level` must be a finite number >= 0, {NOISE_FLOOR!r} or None. "
                                  f"Received: flood_level={self.flood_level!r}")
 
-    @property
-    def time_scale(self) -> float:
-        """Paper epochs per epoch of this protocol: its schedule's `time_scale` (1 for a schedule without one)."""
-        return float(getattr(self.schedule, "time_scale", 1.0))
+    def weight_schedule(self) -> Callable[[int], float]:
+        """The AL2 schedule object that `schedule`, `time_scale` and `schedule_options` describe (a new one)."""
+        return schedules.get(self.schedule, time_scale=self.time_scale, **self.schedule_options)
+
+    def with_schedule(self, schedule) -> "Protocol":
+        """A copy that trains with `schedule`, a named schedule's object (e.g. a tuner's `ProgressiveSchedule`)."""
+        protocol = dataclasses.replace(self)
+        protocol._take_schedule(schedule)
+        protocol.weight_schedule()
+        return protocol
+
+    def _take_schedule(self, schedule) -> None:
+        """Sets the three schedule fields from a named schedule's object."""
+        try:
+            name, options = schedules.name_and_options(schedule)
+        except ValueError as error:
+            raise ValueError(f"A protocol names its schedule: {error} For a schedule of your own, train with "
+                             "`AL2Scheduler(schedule)` in your own `fit`.") from None
+        self.time_scale = float(options.pop("time_scale", 1.0))
+        self.schedule, self.schedule_options = name, options
 
     def settings(self) -> dict:
-        """Every field as plain data (the schedule as its config), for results files and logs."""
+        """Every field as plain data, for results files and logs."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        schedule = self.schedule
-        fields["schedule"] = schedule.get_config() if hasattr(schedule, "get_config") else repr(schedule)
+        fields["schedule_options"] = dict(self.schedule_options)
         return fields
 
 
@@ -147,7 +179,8 @@ def quick_protocol(**overrides) -> Protocol:
         momentum=0.9,
         batch_size=64,
         epochs=40,
-        schedule=ProgressiveSchedule.time_compressed(10),
+        schedule="paper",
+        time_scale=10.0,
     )
     settings.update(overrides)
     return Protocol(**settings)
@@ -161,7 +194,7 @@ def paper_protocol(**overrides) -> Protocol:
     """
     settings = dict(dataset="mnist", train_size=None, corrupt=0.75, scaling="reference",
                     learning_rate=0.001, momentum=0.5, batch_size=64, epochs=700,
-                    schedule=ProgressiveSchedule())
+                    schedule="paper", time_scale=1.0)
     settings.update(overrides)
     return Protocol(**settings)
 

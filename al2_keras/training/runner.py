@@ -16,7 +16,6 @@ from al2_keras.training.protocol import BASELINES, Protocol
 tf = require("tensorflow", "al2_keras.training")
 
 
-
 def prepare_data(
     protocol: Protocol,
     images: Optional[datasets.ImageData] = None,
@@ -73,18 +72,19 @@ def train_variant(
         `val_accuracy` is the test accuracy on clean test labels.
     """
     keras.utils.set_random_seed(protocol.seed if protocol.init_seed is None else protocol.init_seed)
+    schedule = protocol.weight_schedule()
     strategy = strategy or tf.distribute.get_strategy()
     steps = datasets.steps_per_epoch(len(prepared.x_train), protocol.batch_size)
     with strategy.scope():
         model = build_model(protocol, prepared.x_train.shape[1:], prepared.num_classes,
-                            al2_weight=protocol.schedule(0) if al2 else 0.0, **model_options)
+                            al2_weight=schedule(0) if al2 else 0.0, **model_options)
         compile_for_protocol(model, protocol, steps_per_epoch=steps)
     if protocol.init_seed is not None:
         # TensorFlow combines the global seed with the shuffle's own: reseed
         # so that the batch order depends on `seed` alone, as without init_seed.
         keras.utils.set_random_seed(protocol.seed)
     all_callbacks = [FiniteLoss(), *callbacks]
-    scheduler = AL2Scheduler(protocol.schedule) if al2 else None
+    scheduler = AL2Scheduler(schedule) if al2 else None
     if scheduler:
         all_callbacks.insert(0, scheduler)
     first_epoch = 0

@@ -32,7 +32,7 @@ def default_model_builder(
     protocol = protocol or quick_protocol()
 
     def build(hp):
-        model = build_model(protocol, input_shape, num_classes, al2_weight=protocol.schedule(0))
+        model = build_model(protocol, input_shape, num_classes, al2_weight=protocol.weight_schedule()(0))
         return compile_for_protocol(model, protocol)
 
     return build

@@ -1,6 +1,5 @@
 """The tuner factory, the search's results, and the held-out comparison."""
 
-import dataclasses
 import os
 from typing import Callable, Optional
 
@@ -153,7 +152,8 @@ def evaluate_schedule(
     trains as the runner does (`training.train_variant`).
 
     Args:
-        protocol: The protocol of the search (its `schedule` is replaced).
+        protocol: The protocol of the search (`Protocol.with_schedule(schedule)`
+            trains).
         prepared: The search's data (`training.prepare_data`).
         schedule: The AL2 schedule; None for no AL2.
         strategy: A `tf.distribute` strategy; None for the current one.
@@ -164,7 +164,7 @@ def evaluate_schedule(
         test accuracy, which is test-set epoch picking (label it so).
     """
     if schedule is not None:
-        protocol = dataclasses.replace(protocol, schedule=schedule)
+        protocol = protocol.with_schedule(schedule)
     _, history = training.train_variant(protocol, prepared, al2=schedule is not None, strategy=strategy)
     return results.summarize(history)
 
@@ -181,7 +181,7 @@ def held_out_comparison(
     test set is the split no trial saw (`evaluate_schedule`).
     """
     rows = []
-    for label, schedule in (("best found", best), ("paper default", protocol.schedule), ("no AL2", None)):
+    for label, schedule in (("best found", best), ("paper default", protocol.weight_schedule()), ("no AL2", None)):
         summary = evaluate_schedule(protocol, prepared, schedule, strategy=strategy)
         rows.append({"schedule": label, "final test acc %": 100 * summary["final_test_accuracy"],
                      "mean of last 5 %": 100 * summary["last_epochs_test_accuracy"]})

@@ -58,12 +58,12 @@ scaling = sys.argv[4] if len(sys.argv) > 4 else "unit"
 extra = dict(gain=float(sys.argv[5])) if len(sys.argv) > 5 else {}
 sched = {}
 if os.environ.get("CAP"):
-    sched = dict(schedule=schedules.ProgressiveSchedule(late_growth=1.0, time_scale=10))
+    sched = dict(schedule="paper", schedule_options={"late_growth": 1.0})
 p = training.quick_protocol(**sched, seed=seed, epochs=epochs, scaling=scaling, data_dir="/usr/share/datasets/fashion-mnist")
 prepared = training.prepare_data(p)
 cbs = [TrainingSetAccuracy(prepared)]
 if mode in ("lc", "penalty", "lr", "plc"):
-    cbs.insert(0, Controller(mode, p.schedule, **extra))
+    cbs.insert(0, Controller(mode, p.weight_schedule(), **extra))
 baseline = {"dropout": dict(dropout=0.5)}.get(mode, {})
 al2 = mode not in ("none", "dropout")
 _, h = training.train_variant(p, prepared, al2=al2, callbacks=cbs + [Printer()], **baseline)

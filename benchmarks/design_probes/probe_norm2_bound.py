@@ -6,7 +6,7 @@ class Printer(keras.callbacks.Callback):
         print(f"{epoch+1:3d} acc {100*logs['val_accuracy']:5.1f} Lc {logs['cross_entropy']:.4f} Lr {logs['activation_loss']:.3g} w {logs.get('al2_weight',0):.4g} mem {logs['memorized']:.3f}", flush=True)
 seed, scaling = int(sys.argv[1]), sys.argv[2]
 p = training.quick_protocol(seed=seed, epochs=80, scaling=scaling, data_dir="/usr/share/datasets/fashion-mnist",
-                            schedule=schedules.get("stable", time_scale=10), head_max_norm=2.0)
+                            schedule="stable", head_max_norm=2.0)
 prepared = training.prepare_data(p)
 _, h = training.train_variant(p, prepared, al2=True, callbacks=[TrainingSetAccuracy(prepared), Printer()])
 json.dump(h, open(f"/tmp/proto2/stable_{seed}_{scaling}.json", "w"))

@@ -9,16 +9,56 @@ def test_quick_protocol_is_the_calibrated_one():
     assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("unit", 0.01, 0.9)
     assert (protocol.batch_size, protocol.epochs) == (64, 40)
     # The paper's schedule, one epoch standing for ten: 1.1**10 per epoch early on.
-    assert protocol.schedule.time_scale == 10
-    assert protocol.schedule(3) == pytest.approx(0.01 * 1.1**30)
+    assert (protocol.schedule, protocol.time_scale, protocol.schedule_options) == ("paper", 10, {})
+    assert protocol.weight_schedule()(3) == pytest.approx(0.01 * 1.1**30)
+    assert (training.paper_protocol().schedule, training.paper_protocol().time_scale) == ("paper", 1)
 
 
-def test_settings_are_plain_data_with_the_schedule_config():
+def test_settings_are_plain_data_naming_the_schedule():
     import json
 
-    settings = training.quick_protocol(seed=3).settings()
+    settings = training.quick_protocol(seed=3, schedule="stable", schedule_options={"doubling_drop": 0.02}).settings()
     assert json.loads(json.dumps(settings)) == settings
-    assert settings["seed"] == 3 and settings["schedule"] == training.quick_protocol().schedule.get_config()
+    assert settings["seed"] == 3
+    assert (settings["schedule"], settings["time_scale"], settings["schedule_options"]) == (
+        "stable", 10, {"doubling_drop": 0.02})
+
+
+def test_the_schedule_object_is_built_in_one_place_from_the_three_fields():
+    from al2_keras import StableSchedule
+
+    protocol = training.quick_protocol(schedule="stable", time_scale=4, schedule_options={"doubling_drop": 0.02})
+    schedule = protocol.weight_schedule()
+    assert isinstance(schedule, StableSchedule)
+    assert (schedule.time_scale, schedule.doubling_drop, schedule.start) == (4, 0.02, 0.01)
+    assert protocol.weight_schedule() is not schedule  # a new one per training: what it learns is not shared
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"schedule": "steady"}, "Unknown schedule 'steady'; choose from \\['constant', 'paper', 'stable'\\]"),
+    ({"time_scale": 0}, "`time_scale` must be a finite number > 0"),
+    ({"schedule_options": {"weight": 1.0}}, "'paper' schedule has no option \\['weight'\\]"),
+    ({"schedule": "constant"}, "'constant' schedule needs the option\\(s\\) \\['weight'\\]"),
+    ({"schedule_options": {"growth": 0.5}}, "`growth` must be a finite number >= 1.0"),
+])
+def test_a_protocol_refuses_a_bad_schedule_when_it_is_made(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        training.quick_protocol(**overrides)
+
+
+def test_a_schedule_object_converts_to_the_fields_and_is_deprecated_as_a_field():
+    from al2_keras import ProgressiveSchedule
+
+    tuned = ProgressiveSchedule(start=0.05, growth=1.3, time_scale=10)
+    protocol = training.quick_protocol().with_schedule(tuned)
+    assert (protocol.schedule, protocol.time_scale, protocol.schedule_options) == (
+        "paper", 10, {"start": 0.05, "growth": 1.3})
+    assert protocol.weight_schedule().get_config() == tuned.get_config()
+    with pytest.warns(DeprecationWarning, match="schedule_options"):
+        old_style = training.quick_protocol(schedule=tuned)
+    assert old_style == protocol
+    with pytest.raises(ValueError, match="A protocol names its schedule.*AL2Scheduler"):
+        training.quick_protocol().with_schedule(lambda epoch: 1.0)
 
 
 @pytest.mark.parametrize("field, value", [("scaling", "zscore"), ("dropout_position", "middle"),

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from al2_keras import ProgressiveSchedule, datasets, results, training
+from al2_keras import datasets, results, training
 
 
 def _images(n_train=48, n_test=16):
@@ -29,7 +29,7 @@ def test_prepare_data_subsets_scales_and_corrupts():
 @pytest.mark.parametrize("al2", [False, True])
 def test_train_variant_records_paper_quantities(al2):
     protocol = training.quick_protocol(
-        train_size=48, epochs=2, schedule=ProgressiveSchedule(start=0.5, growth=2.0))
+        train_size=48, epochs=2, time_scale=1, schedule_options={"start": 0.5, "growth": 2.0})
     prepared = training.prepare_data(protocol, _images())
     model, history = training.train_variant(protocol, prepared, al2=al2)
     for key in ("val_accuracy", "cross_entropy", "activation_loss", "loss"):
@@ -81,7 +81,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 tf.config.experimental.enable_op_determinism()
-from al2_keras import ProgressiveSchedule, datasets, results, training
+from al2_keras import datasets, results, training
 
 state, models, out, kill = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "kill"
 rng = np.random.default_rng(0)
@@ -90,7 +90,7 @@ images = datasets.ImageData(
     y_train=rng.integers(0, 10, 200), x_test=rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8),
     y_test=rng.integers(0, 10, 40), num_classes=10, source="synthetic")
 protocol = training.quick_protocol(
-    train_size=None, epochs=5, batch_size=32, schedule=ProgressiveSchedule(start=0.5, growth=2.0))
+    train_size=None, epochs=5, batch_size=32, time_scale=1, schedule_options={"start": 0.5, "growth": 2.0})
 prepared = training.prepare_data(protocol, images)
 
 if kill:  # a real SIGKILL in the AL2 run, in the middle of epoch 3 (0-based: 2), after its second step
@@ -196,10 +196,8 @@ def test_run_label_randomization_trains_only_the_chosen_variants_and_names_unkno
 
 
 def test_stable_schedule_with_a_bounded_head_trains_and_logs_its_weights():
-    from al2_keras import StableSchedule
-
-    protocol = training.quick_protocol(train_size=48, epochs=3, head_max_norm=0.5,
-                                       schedule=StableSchedule(start=1.0, threshold=1.5, growth=2.0))
+    protocol = training.quick_protocol(train_size=48, epochs=3, head_max_norm=0.5, schedule="stable", time_scale=1,
+                                       schedule_options={"start": 1.0, "threshold": 1.5, "growth": 2.0})
     prepared = training.prepare_data(protocol, _images())
     model, history = training.train_variant(protocol, prepared, al2=True)
     assert history["al2_weight"][:2] == [1.0, 2.0]

@@ -42,7 +42,7 @@ def test_candidates_run_at_the_protocols_time_scale_with_growth_in_paper_units()
     hp.values["al2_growth"] = 1.1
     schedule = space.schedule(hp)
     # Epoch k of the quick protocol gets the paper's weight of epoch 10 k: the protocol's own schedule.
-    assert [schedule(k) for k in range(12)] == [protocol.schedule(k) for k in range(12)]
+    assert [schedule(k) for k in range(12)] == [protocol.weight_schedule()(k) for k in range(12)]
     assert schedule(1) == pytest.approx(0.01 * 1.1**10)
     assert ProgressiveSchedule(growth=1.1)(1) != schedule(1)  # a dropped time scale reads one epoch as one
     with pytest.raises(ValueError, match="`time_scale` must be a finite number > 0"):
