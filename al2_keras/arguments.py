@@ -80,7 +80,10 @@ def name_list(choices: Sequence[str]) -> Callable[[str], List[str]]:
     def parse(text: str) -> List[str]:
         names = [part.strip() for part in text.split(",") if part.strip()]
         unknown = sorted(set(names) - set(choices))
-        if not names or unknown:
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {unknown}; choose comma-separated names out of "
+                                             f"{','.join(choices)}")
+        if not names:
             raise argparse.ArgumentTypeError(f"expected comma-separated names out of {','.join(choices)}, got {text!r}")
         if len(set(names)) != len(names):
             raise argparse.ArgumentTypeError(f"a name is repeated in {text!r}")

@@ -7,7 +7,7 @@ keeps the preset's value (`protocol_from_args`).
 
 import argparse
 import os
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 from al2_keras import arguments, datasets, losses, models, schedules
 from al2_keras.training.protocol import LR_SCHEDULES
@@ -145,11 +145,30 @@ def prepare_or_fail(protocol, **kwargs):
 def comparison_directory(args: argparse.Namespace, default_run: str) -> str:
     """`<runs-dir>/<run>` of a comparison over seeds: new unless `--resume`, which needs it to exist."""
     out = os.path.join(args.runs_dir, args.run or default_run)
-    if not args.resume:
-        refuse_existing(out, hint="choose another --run, or --resume an interrupted run")
+    _check_run(args.resume, out)
+    return out
+
+
+def run_directories(args: argparse.Namespace, default_run: str) -> Tuple[str, str]:
+    """`<runs-dir>/<run>` and `<models-dir>/<run>` of a run that saves models, checked as `comparison_directory`.
+
+    Only the chief checks: the other workers of a cluster write nothing.
+    """
+    from al2_keras import distribute  # needs TensorFlow
+
+    run = args.run or default_run
+    out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
+    if distribute.is_chief():
+        _check_run(args.resume, out, models_dir)
+    return out, models_dir
+
+
+def _check_run(resume: bool, out: str, *others: str) -> None:
+    """New paths unless resuming, which needs `out` to exist."""
+    if not resume:
+        refuse_existing(out, *others, hint="choose another --run, or --resume an interrupted run")
     elif not os.path.isdir(out):
         arguments.fail(f"--resume found no run in {out}.")
-    return out
 
 
 def strategy_or_fail(name: str):

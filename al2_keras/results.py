@@ -10,7 +10,7 @@ memorized. Results are written and read here only.
 import csv
 import io
 import os
-from typing import Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -29,6 +29,8 @@ def variant_name(baseline: str, al2: bool) -> str:
 
 
 RESULTS_FILE = "results.json"
+# A multi-seed run's statistics over its seeds (`write_seed_statistics`).
+SEEDS_FILE = "seeds.json"
 
 def summarize(history: dict, last: int = 5) -> dict:
     """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r.
@@ -156,6 +158,22 @@ def read_seed(directory: str, seed: int) -> dict:
     return read_run(os.path.join(directory, f"seed_{seed}"))
 
 
+def read_seeds(directory: str) -> Tuple[dict, Dict[int, dict]]:
+    """`(statistics, results by seed)` of a finished multi-seed run: its `seeds.json` and every seed's results.
+
+    Raises:
+        FileNotFoundError: `directory` has no `seeds.json` (not a finished
+            multi-seed run).
+        ValueError: A file is damaged.
+    """
+    seeds_file = os.path.join(directory, SEEDS_FILE)
+    if not os.path.exists(seeds_file):
+        raise FileNotFoundError(f"{seeds_file} does not exist: {directory} is not a finished multi-seed run "
+                                "(its seed statistics are written when its last seed has trained).")
+    statistics = atomic.read_json(seeds_file, "seed statistics")
+    return statistics, {seed: read_seed(directory, seed) for seed in statistics["seeds"]}
+
+
 def seeds_csv(statistics: Mapping) -> str:
     """One CSV row per seed and variant with every summary quantity."""
     rows = io.StringIO()
@@ -170,7 +188,7 @@ def seeds_csv(statistics: Mapping) -> str:
 
 def write_seed_statistics(directory: str, statistics: Mapping) -> None:
     """`seeds.json` (every spread) and `seeds.csv` (per-seed summaries)."""
-    atomic.write_json(os.path.join(directory, "seeds.json"), statistics, indent=1)
+    atomic.write_json(os.path.join(directory, SEEDS_FILE), statistics, indent=1)
     atomic.write_text(os.path.join(directory, "seeds.csv"), seeds_csv(statistics))
 
 

@@ -12,7 +12,7 @@ Run: python examples/compare_methods.py --method cross_entropy=runs/quick_seeds 
 import argparse
 import os
 
-from al2_keras import arguments, atomic, cli, reports, results, training
+from al2_keras import arguments, atomic, cli, reports, results
 
 
 def parse_args():
@@ -33,16 +33,13 @@ def read_methods(parser, pairs) -> dict:
             parser.error(f"argument --method: expected NAME=RUN_DIR, got {pair!r}")
         if name in methods:
             parser.error(f"argument --method: {name!r} is given twice")
-        seeds_file = os.path.join(directory, "seeds.json")
-        if not os.path.exists(seeds_file):
-            arguments.fail(f"{seeds_file} does not exist: run label_randomization.py --seeds ... --run "
-                           f"{os.path.basename(directory)} first, or name the run's directory.")
         try:
-            statistics = atomic.read_json(seeds_file, "seed statistics")
-            by_seed = {seed: results.read_seed(directory, seed) for seed in statistics["seeds"]}
+            methods[name] = results.read_seeds(directory)
+        except FileNotFoundError as error:
+            arguments.fail(f"{error} Run label_randomization.py --seeds ... --run {os.path.basename(directory)} "
+                           "first, or name the run's directory.")
         except (OSError, ValueError) as error:
             arguments.fail(f"{error}")
-        methods[name] = statistics, by_seed
     return methods
 
 
@@ -50,7 +47,7 @@ def main():
     parser, args = parse_args()
     methods = read_methods(parser, args.method)
     statistics_by_method = {name: statistics for name, (statistics, _) in methods.items()}
-    variants = [training.variant_name(args.baseline, al2) for al2 in (False, True)]
+    variants = [results.variant_name(args.baseline, al2) for al2 in (False, True)]
     for name, statistics in statistics_by_method.items():
         if not set(variants) <= set(statistics["variants"]):
             arguments.fail(f"The run of {name!r} lacks {variants}; it holds {sorted(statistics['variants'])}.")

@@ -10,17 +10,16 @@ models under saved_models/<run>/<variant>/epoch_<k>.keras. Presets: quick
 paper (MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
 `--schedule stable` trains the AL2 variants with StableSchedule instead of the
-paper's schedule, and every variant with a bounded head (so that without and
-with differ by AL2 alone); `--loss gce|sce|bootstrap_soft|bootstrap_hard`
-and `--mixup ALPHA` train with the methods users pick against label noise.
+paper's schedule (add `--head-max-norm initial` to bound every variant's head,
+so that without and with differ by AL2 alone); `--loss
+gce|sce|bootstrap_soft|bootstrap_hard` and `--mixup ALPHA` train with the
+methods users pick against label noise.
 
 Run: python examples/label_randomization.py --preset quick [--seeds 0,1,2] [--resume]
 """
 
 import argparse
-import dataclasses
 import os
-import shutil
 
 from al2_keras import arguments, cli, distribute, paper, reports, results, training
 
@@ -28,7 +27,8 @@ from al2_keras import arguments, cli, distribute, paper, reports, results, train
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=["quick", "paper"], default="quick")
-    parser.add_argument("--baselines", default=",".join(training.BASELINES),
+    parser.add_argument("--baselines", type=arguments.name_list(tuple(training.BASELINES)),
+                        default=list(training.BASELINES), metavar="B1,B2,...",
                         help=f"comma-separated, from {','.join(training.BASELINES)}")
     parser.add_argument("--seeds", type=arguments.int_list, default=None, metavar="S1,S2,...",
                         help="run every variant once per seed (e.g. 0,1,2; replaces --seed) into <run>/seed_<s>/, "
@@ -46,43 +46,10 @@ def parse_args():
     return parser, parser.parse_args()
 
 
-def write_run(protocol, run_results, out, table_epochs) -> None:
-    """The views (table.md, summary.md, curves.png), then epochs.csv and results.json (marks the seed done)."""
-    text = reports.write_run_report(out, run_results, table_epochs,
-                                    paper.table1() if protocol.dataset == "mnist" else None)
-    results.write_run(out, protocol.settings(), run_results)
-    print("\n" + text)
-
-
-def run_seed(args, protocol, out, models_dir, strategy):
-    """Trains every variant of one seed into `out` (resuming from its state); returns the results."""
-    if os.path.exists(os.path.join(out, results.RESULTS_FILE)):  # only reached with --resume
-        print(f"\n##### seed {protocol.seed}: finished earlier, loaded from {out}", flush=True)
-        try:
-            return results.read_run(out)
-        except ValueError as error:
-            arguments.fail(f"{error}")
-    state_dir = os.path.join(out, "state")
-    table_epochs = args.table_epochs or sorted({max(1, round(protocol.epochs * k / 5)) for k in range(1, 6)})
-    prepared = cli.prepare_or_fail(protocol)
-    print(cli.describe(protocol, prepared))
-    print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); state for --resume in {state_dir}")
-    run_results = training.run_label_randomization(
-        protocol, prepared, baselines=args.baselines.split(","), models_dir=models_dir,
-        save_epochs=args.save_epochs or [protocol.epochs], strategy=strategy, state_dir=state_dir)
-    if distribute.is_chief():
-        write_run(protocol, run_results, out, table_epochs)
-        shutil.rmtree(state_dir)  # every number is in results.json now
-        print(f"\nWrote results.json, epochs.csv, table.md, summary.md, curves.png to {out}; models in {models_dir}")
-    return run_results
-
-
-def write_seed_summary(results_by_seed, out) -> None:
-    """seeds.json, seeds.csv (results), seeds.md and seeds.png (views)."""
-    statistics = results.seed_statistics(results_by_seed)
-    results.write_seed_statistics(out, statistics)
-    print("\n" + reports.write_seed_report(out, statistics, results_by_seed))
-    print(f"\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}")
+def variants(args, protocol) -> dict:
+    """Name -> `training.Variant`: every chosen baseline without and with AL2, all under one protocol."""
+    return {results.variant_name(baseline, al2): training.Variant(protocol, baseline, al2)
+            for baseline in args.baselines for al2 in (False, True)}
 
 
 def main():
@@ -91,30 +58,26 @@ def main():
         args, training.quick_protocol if args.preset == "quick" else training.paper_protocol)
     for flag, epochs in (("--save-epochs", args.save_epochs), ("--table-epochs", args.table_epochs)):
         arguments.check_epochs_within(parser, flag, epochs or [], protocol.epochs)
-    unknown = sorted(set(args.baselines.split(",")) - set(training.BASELINES))
-    if unknown:
-        parser.error(f"argument --baselines: unknown {unknown}; choose from {','.join(training.BASELINES)}")
     strategy = cli.strategy_or_fail(args.strategy)
-    run = args.run or f"{args.preset}_{protocol.dataset}"
-    out, models_dir = os.path.join(args.runs_dir, run), os.path.join(args.models_dir, run)
-    chief = distribute.is_chief()  # only the chief writes; other workers just train
-    if chief and not args.resume:
-        cli.refuse_existing(out, models_dir, hint="choose another --run, or --resume an interrupted run")
-    if args.seeds is None:
-        if chief and args.resume and not os.path.isdir(os.path.join(out, "state")):
-            arguments.fail(f"--resume found no interrupted run in {os.path.join(out, 'state')}.")
-        run_seed(args, protocol, out, models_dir, strategy)
-        return
-    if chief and args.resume and not os.path.isdir(out):
-        arguments.fail(f"--resume found no run in {out}.")
-    results_by_seed = {}
-    for number, seed in enumerate(args.seeds, start=1):
-        print(f"\n##### seed {seed} ({number} of {len(args.seeds)})", flush=True)
-        results_by_seed[seed] = run_seed(
-            args, dataclasses.replace(protocol, seed=seed), os.path.join(out, f"seed_{seed}"),
-            os.path.join(models_dir, f"seed_{seed}"), strategy)
-    if chief:
-        write_seed_summary(results_by_seed, out)
+    out, models_dir = cli.run_directories(args, f"{args.preset}_{protocol.dataset}")
+    table_epochs = args.table_epochs or sorted({max(1, round(protocol.epochs * k / 5)) for k in range(1, 6)})
+    paper_table = paper.table1() if protocol.dataset == "mnist" else None
+
+    def write_views(seed, directory, runs):  # table.md, summary.md, curves.png of one seed
+        print("\n" + reports.write_run_report(directory, runs, table_epochs, paper_table))
+        print(f"\nWrote results.json, epochs.csv, table.md, summary.md, curves.png to {directory}")
+
+    print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
+          f"state for --resume in {os.path.join(out, 'state')} (per seed with --seeds)")
+    by_seed = training.run_variants(
+        variants(args, protocol), args.seeds or [protocol.seed], out, prepare=cli.prepare_or_fail,
+        describe=cli.describe, models_dir=models_dir, save_epochs=args.save_epochs or [protocol.epochs],
+        strategy=strategy, seed_directories=args.seeds is not None, on_seed_end=write_views)
+    if args.seeds is not None and distribute.is_chief():
+        statistics = results.seed_statistics(by_seed)
+        results.write_seed_statistics(out, statistics)
+        print("\n" + reports.write_seed_report(out, statistics, by_seed))
+        print(f"\nWrote seeds.json, seeds.csv, seeds.md, seeds.png to {out}; models in {models_dir}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ def test_summarize_reads_final_last_epochs_and_peak_from_the_history():
 
 def _run_results(final_accuracy_without, final_accuracy_with, lr_without, lr_with):
     def history(accuracy, activation_loss):
-        return {"val_accuracy": [0.1, accuracy], "cross_entropy": [2.0, 1.0],
+        return {"val_accuracy": [0.1, accuracy], "cross_entropy": [2.0, 1.0], "loss": [2.0, 1.0],
                 "activation_loss": [1.0, activation_loss], "memorized": [0.0, 0.5]}
     return {"bare_no_al2": {"baseline": "bare", "al2": False,
                             "history": history(final_accuracy_without, lr_without)},
@@ -89,3 +89,14 @@ def test_read_seed_reads_a_runs_layout_and_the_shipped_flat_one(tmp_path):
     assert results.read_seed(str(tmp_path / "shipped"), 3) == runs
     with pytest.raises((OSError, ValueError)):
         results.read_seed(str(tmp_path / "shipped"), 4)
+
+
+def test_read_seeds_gives_the_statistics_and_every_seeds_results_or_names_a_run_without_them(tmp_path):
+    by_seed = {1: _run_results(0.3, 0.5, 0.4, 0.004), 4: _run_results(0.2, 0.6, 0.5, 0.001)}
+    for seed, runs in by_seed.items():
+        results.write_run(str(tmp_path / f"seed_{seed}"), {"seed": seed}, runs)
+    with pytest.raises(FileNotFoundError, match="seeds.json does not exist: .* is not a finished multi-seed run"):
+        results.read_seeds(str(tmp_path))
+    results.write_seed_statistics(str(tmp_path), results.seed_statistics(by_seed))
+    statistics, read = results.read_seeds(str(tmp_path))
+    assert statistics["seeds"] == [1, 4] and read == by_seed

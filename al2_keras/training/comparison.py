@@ -6,7 +6,6 @@ import shutil
 from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from al2_keras import results
-from al2_keras.results import variant_name
 from al2_keras.training.protocol import BASELINES, Protocol
 
 # The protocol fields that decide the prepared data (everything else is training).
@@ -39,16 +38,31 @@ def run_variants(
     directory: str,
     prepare: Optional[Callable] = None,
     describe: Optional[Callable] = None,
+    models_dir: Optional[str] = None,
+    save_epochs: Sequence[int] = (),
+    strategy=None,
+    seed_directories: bool = True,
+    on_seed_end: Optional[Callable[[int, str, Dict[str, dict]], None]] = None,
+    verbose: int = 2,
 ) -> Dict[int, Dict[str, dict]]:
     """Trains every variant for every seed; resumes whatever an earlier call left unfinished.
 
     Seed `s` is written to `<directory>/seed_<s>/` (`results.write_run`:
-    `results.json` with each variant's protocol, and `epochs.csv`); while it
-    trains, its state (finished variants, the unfinished one's backup) is in
-    `seed_<s>/state/` and a new call with the same arguments continues from
-    there. A seed whose `results.json` exists is loaded, not trained again.
-    Variants of one seed that share their data fields (`DATA_FIELDS`) share
-    one prepared dataset.
+    `results.json` and `epochs.csv`); while it trains, its state (finished
+    variants, the unfinished one's backup) is in `seed_<s>/state/` and a new
+    call with the same arguments continues from there. A seed whose
+    `results.json` exists is loaded, not trained again. Variants of one seed
+    that share their data fields (`DATA_FIELDS`) share one prepared dataset.
+
+    When every variant has the same protocol (they differ by baseline and
+    AL2 alone, as Table 1's), each run's `baseline` is its variant's, so
+    `results.seed_statistics` pairs the runs without and with AL2 into AL2's
+    effects, and `results.json` holds that one protocol's settings.
+    Otherwise each run's `baseline` is its name (no pairing) and
+    `results.json` holds each variant's settings.
+
+    Under a multi-worker strategy every worker trains; only the chief
+    writes (results, models, reports).
 
     Args:
         variants: Name -> `Variant`; the names key every results file.
@@ -58,21 +72,40 @@ def run_variants(
             `training.prepare_data`.
         describe: `(protocol, prepared) -> str` for one progress line per
             variant; none printed if None.
+        models_dir: If set, models are saved as
+            `<models_dir>/seed_<s>/<name>/epoch_<k>.keras` after `save_epochs`.
+        save_epochs: 1-based epochs at which to save.
+        strategy: A `tf.distribute` strategy (`train_variant`); None: the
+            current one.
+        seed_directories: False for a run of one seed written into
+            `directory` itself (and models into `models_dir/<name>/`).
+        on_seed_end: `(seed, seed_directory, runs) -> None`, called on the
+            chief when a seed has trained, before its `results.json` marks it
+            finished (a script's per-seed views).
+        verbose: Keras progress output (2: one line per epoch).
 
     Returns:
         Seed -> variant name -> {"baseline", "al2", "history"} (the runner's
-        per-epoch numbers; `baseline` is the variant's name).
+        per-epoch numbers).
     """
     if not variants:
         raise ValueError("`variants` is empty: name at least one Variant to train.")
     if not seeds:
         raise ValueError("`seeds` is empty: give at least one seed.")
-    from al2_keras.training import runner  # needs TensorFlow
+    if not seed_directories and len(seeds) != 1:
+        raise ValueError(f"`seed_directories=False` writes one seed into `directory`. Received: seeds={seeds}")
+    from al2_keras import distribute  # needs TensorFlow
+    from al2_keras.training import runner
 
     prepare = prepare or runner.prepare_data
+    protocols = [variant.protocol for variant in variants.values()]
+    shared = all(protocol == protocols[0] for protocol in protocols)
     by_seed = {}
     for seed in seeds:
-        out = os.path.join(directory, f"seed_{seed}")
+        out, models = directory, models_dir
+        if seed_directories:
+            out = os.path.join(directory, f"seed_{seed}")
+            models = os.path.join(models_dir, f"seed_{seed}") if models_dir else None
         if os.path.exists(os.path.join(out, results.RESULTS_FILE)):
             print(f"\n##### seed {seed}: finished earlier, loaded from {out}", flush=True)
             by_seed[seed] = results.read_run(out)
@@ -86,12 +119,15 @@ def run_variants(
             prepared = prepared_by_data[key]
             if describe:
                 print(f"\n##### seed {seed}, {name}: {describe(protocol, prepared)}", flush=True)
-            trained = variant_name(variant.baseline, variant.al2)
-            run = runner.run_label_randomization(
-                protocol, prepared, baselines=[variant.baseline], variants=[trained],
-                state_dir=os.path.join(out, "state", name))[trained]
-            runs[name], settings[name] = {**run, "baseline": name}, protocol.settings()
-        results.write_run(out, settings, runs)
-        shutil.rmtree(os.path.join(out, "state"))
+            run = runner.run_variant(protocol, prepared, name, variant.baseline, variant.al2, models_dir=models,
+                                     save_epochs=save_epochs, verbose=verbose, strategy=strategy,
+                                     state_dir=os.path.join(out, "state"))
+            runs[name] = run if shared else {**run, "baseline": name}
+            settings[name] = protocol.settings()
+        if distribute.is_chief():
+            if on_seed_end:
+                on_seed_end(seed, out, runs)
+            results.write_run(out, settings[next(iter(settings))] if shared else settings, runs)
+            shutil.rmtree(os.path.join(out, "state"))
         by_seed[seed] = runs
     return by_seed

@@ -160,37 +160,64 @@ def run_label_randomization(
     unknown = sorted(set(variants or ()) - set(names))
     if unknown:
         raise ValueError(f"Unknown variants {unknown}; with these baselines, choose from {names}.")
-    if state_dir and distribute.is_chief():
-        os.makedirs(state_dir, exist_ok=True)
     results = {}
     for baseline in baselines:
         for al2 in (False, True):
             name = variant_name(baseline, al2)
-            if variants is not None and name not in variants:
-                continue
-            finished = os.path.join(state_dir, f"{name}.json") if state_dir else None
-            if finished and os.path.exists(finished):
-                print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)
-                results[name] = atomic.read_json(finished, "finished-variant file")
-                continue
-            print(f"\n=== {name} ===", flush=True)
-            callbacks = [TrainingSetAccuracy(prepared)]
-            if models_dir and save_epochs:
-                callbacks.append(SaveAtEpochs(os.path.join(models_dir, name), save_epochs,
-                                              overwrite=bool(state_dir)))
-            journal = os.path.join(state_dir, f"{name}.epochs.jsonl") if state_dir else None
-            if journal:
-                callbacks.append(EpochJournal(journal))
-            _, history = train_variant(
-                protocol, prepared, al2=al2, callbacks=callbacks, verbose=verbose,
-                strategy=strategy,
-                backup_dir=os.path.join(state_dir, f"{name}.backup") if state_dir else None,
-                **BASELINES[baseline])
-            if journal and distribute.is_chief():
-                history = read_journal(journal)
-            if not al2:
-                history["al2_weight"] = [0.0] * len(history["loss"])
-            results[name] = {"baseline": baseline, "al2": al2, "history": history}
-            if finished and distribute.is_chief():
-                atomic.write_json(finished, results[name])
+            if variants is None or name in variants:
+                results[name] = run_variant(protocol, prepared, name, baseline, al2, models_dir=models_dir,
+                                            save_epochs=save_epochs, verbose=verbose, strategy=strategy,
+                                            state_dir=state_dir)
     return results
+
+
+def run_variant(
+    protocol: Protocol,
+    prepared: datasets.PreparedData,
+    name: str,
+    baseline: str,
+    al2: bool,
+    models_dir: Optional[str] = None,
+    save_epochs: Sequence[int] = (),
+    verbose: int = 2,
+    strategy: Optional[tf.distribute.Strategy] = None,
+    state_dir: Optional[str] = None,
+) -> dict:
+    """Trains one baseline without or with AL2 under the name `name`; resumes it from `state_dir`.
+
+    What `run_label_randomization` and `run_variants` do for each variant:
+    the per-epoch numbers of the training sets, models saved as
+    `<models_dir>/<name>/epoch_<k>.keras`, and in `state_dir` the variant's
+    epochs journaled (`<name>.epochs.jsonl`), its state backed up
+    (`<name>.backup`) and, once finished, its numbers (`<name>.json`, which a
+    later call loads instead of training). Only the chief writes files.
+
+    Returns:
+        {"baseline", "al2", "history"} (see `run_label_randomization`).
+    """
+    if baseline not in BASELINES:
+        raise ValueError(f"Unknown baseline {baseline!r}; choose from {sorted(BASELINES)}.")
+    if state_dir and distribute.is_chief():
+        os.makedirs(state_dir, exist_ok=True)
+    finished = os.path.join(state_dir, f"{name}.json") if state_dir else None
+    if finished and os.path.exists(finished):
+        print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)
+        return atomic.read_json(finished, "finished-variant file")
+    print(f"\n=== {name} ===", flush=True)
+    callbacks = [TrainingSetAccuracy(prepared)]
+    if models_dir and save_epochs:
+        callbacks.append(SaveAtEpochs(os.path.join(models_dir, name), save_epochs, overwrite=bool(state_dir)))
+    journal = os.path.join(state_dir, f"{name}.epochs.jsonl") if state_dir else None
+    if journal:
+        callbacks.append(EpochJournal(journal))
+    _, history = train_variant(
+        protocol, prepared, al2=al2, callbacks=callbacks, verbose=verbose, strategy=strategy,
+        backup_dir=os.path.join(state_dir, f"{name}.backup") if state_dir else None, **BASELINES[baseline])
+    if journal and distribute.is_chief():
+        history = read_journal(journal)
+    if not al2:
+        history["al2_weight"] = [0.0] * len(history["loss"])
+    result = {"baseline": baseline, "al2": al2, "history": history}
+    if finished and distribute.is_chief():
+        atomic.write_json(finished, result)
+    return result

@@ -47,3 +47,34 @@ def test_run_variants_refuses_empty_inputs_and_unknown_baselines(tmp_path):
         training.run_variants(_variants(), [], str(tmp_path))
     with pytest.raises(ValueError, match="`baseline` must be one of"):
         training.Variant(training.quick_protocol(), "dropuot")
+
+
+def test_variants_of_one_protocol_pair_into_effects_save_models_and_write_one_seed_in_place(tmp_path):
+    protocol = training.quick_protocol(train_size=32, epochs=2)
+    table = {results.variant_name("bare", al2): training.Variant(protocol, "bare", al2) for al2 in (False, True)}
+    seen = []
+
+    def on_seed_end(seed, directory, runs):
+        seen.append((seed, directory, sorted(runs)))
+        assert not os.path.exists(os.path.join(directory, results.RESULTS_FILE))  # views come first
+
+    by_seed = training.run_variants(
+        table, [3], str(tmp_path / "run"), prepare=lambda p: training.prepare_data(p, _images()),
+        models_dir=str(tmp_path / "models"), save_epochs=[1, 2], seed_directories=False, on_seed_end=on_seed_end)
+    assert seen == [(3, str(tmp_path / "run"), ["bare_al2", "bare_no_al2"])]
+    # One protocol: each run keeps its baseline, so the two pair into AL2's effect.
+    assert {run["baseline"] for run in by_seed[3].values()} == {"bare"}
+    assert set(results.seed_statistics(by_seed)["effects"]) == {"bare"}
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["protocol"]["seed"] == 3 and saved["protocol"]["schedule"] == "paper"  # that one protocol
+    assert sorted(os.listdir(tmp_path / "models")) == ["bare_al2", "bare_no_al2"]
+    assert sorted(os.listdir(tmp_path / "models" / "bare_al2")) == ["epoch_1.keras", "epoch_2.keras"]
+    # Arms of different protocols are labelled by name: nothing pairs them.
+    arms = {"bare_no_al2": training.Variant(protocol, "bare", False),
+            "bare_al2": training.Variant(dataclasses.replace(protocol, loss="gce"), "bare")}
+    by_name = training.run_variants(arms, [0], str(tmp_path / "mixed"),
+                                    prepare=lambda p: training.prepare_data(p, _images()))
+    assert {run["baseline"] for run in by_name[0].values()} == {"bare_no_al2", "bare_al2"}
+    assert results.seed_statistics(by_name)["effects"] == {}
+    with pytest.raises(ValueError, match="writes one seed"):
+        training.run_variants(table, [0, 1], str(tmp_path / "two"), seed_directories=False)
