@@ -84,6 +84,14 @@ def test_invalid_time_scale_of_a_compressed_schedule(bad):
         ProgressiveSchedule.time_compressed(bad)
 
 
+def test_time_compressed_keeps_its_former_keyword_as_a_deprecated_alias():
+    with pytest.warns(DeprecationWarning, match="named time_scale"):
+        old = ProgressiveSchedule.time_compressed(factor=10)
+    assert old.get_config() == ProgressiveSchedule.time_compressed(time_scale=10).get_config()
+    with pytest.raises(ValueError, match="`time_scale` is required"):
+        ProgressiveSchedule.time_compressed()
+
+
 @pytest.mark.parametrize("epoch", [-1, 1.5])
 def test_invalid_epoch(epoch):
     with pytest.raises(ValueError, match="epoch"):
@@ -141,6 +149,31 @@ def test_growth_barely_above_one_is_computed_in_closed_form():
 def test_dict_that_is_not_a_serialized_schedule_is_an_error():
     with pytest.raises(ValueError, match="pass a callable"):
         schedules.get({0: 0.1, 5: 1.0})
+
+
+def test_every_named_schedule_takes_a_time_scale_and_names_its_options():
+    assert schedules.names() == ["constant", "paper", "stable"]
+    for name in schedules.names():
+        options = {"weight": 0.5} if name == "constant" else {}
+        assert callable(schedules.get(name, time_scale=10, **options))
+    assert schedules.get("constant", weight=0.5, time_scale=10)(7) == 0.5  # a constant is one at every scale
+    assert schedules.options_of("stable") == ["start", "threshold", "growth", "late_growth", "time_scale",
+                                              "doubling_drop", "monitor"]
+    with pytest.raises(ValueError, match="'stable' schedule has no option \\['weight'\\]; its options are"):
+        schedules.get("stable", weight=1.0)
+    with pytest.raises(ValueError, match="'constant' schedule needs the option\\(s\\) \\['weight'\\]"):
+        schedules.get("constant")
+
+
+def test_name_and_options_round_trip_a_named_schedule_and_refuse_other_callables():
+    for schedule in (ProgressiveSchedule(start=0.2, time_scale=10), StableSchedule(doubling_drop=0.03),
+                     ConstantSchedule(2.0)):
+        name, options = schedules.name_and_options(schedule)
+        assert schedules.get(name, **options).get_config() == schedule.get_config()
+    assert schedules.name_and_options(ProgressiveSchedule(start=0.2, time_scale=10)) == (
+        "paper", {"start": 0.2, "time_scale": 10.0})  # the defaults left out
+    with pytest.raises(ValueError, match="not one of the named schedules"):
+        schedules.name_and_options(lambda epoch: 1.0)
 
 
 def test_schedules_by_name():

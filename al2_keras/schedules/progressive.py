@@ -1,6 +1,8 @@
 """The paper's progressive schedule of the AL2 weight (the reference's `get_map_weights`)."""
 
 import math
+import warnings
+from typing import Optional
 
 import keras
 
@@ -54,7 +56,7 @@ class ProgressiveSchedule:
         self._crossing_cache = None
 
     @classmethod
-    def time_compressed(cls, time_scale: float, **kwargs) -> "ProgressiveSchedule":
+    def time_compressed(cls, time_scale: Optional[float] = None, **kwargs) -> "ProgressiveSchedule":
         """A schedule where one epoch stands for `time_scale` epochs of the base one.
 
         `time_compressed(10)(k)` is exactly the paper's weight at epoch
@@ -66,8 +68,17 @@ class ProgressiveSchedule:
             time_scale: Epochs of the base schedule per epoch, > 0 (the
                 constructor's `time_scale`).
             **kwargs: `start`, `threshold`, `growth`, `late_growth` of the
-                base schedule (the paper's by default).
+                base schedule (the paper's by default). `factor=`, the former
+                name of `time_scale`, still works, with a DeprecationWarning.
         """
+        if "factor" in kwargs:
+            warnings.warn("time_compressed(factor=...) is deprecated: the argument is named time_scale.",
+                          DeprecationWarning, stacklevel=2)
+            if time_scale is not None:
+                raise ValueError("Pass `time_scale` only (`factor` is its former name).")
+            time_scale = kwargs.pop("factor")
+        if time_scale is None:
+            raise ValueError("`time_scale` is required: epochs of the base schedule per epoch, e.g. 10.")
         return cls(**kwargs, time_scale=check_number("time_scale", time_scale, 0.0, inclusive=False))
 
     def _factor(self, weight: float) -> float:
