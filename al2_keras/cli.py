@@ -57,7 +57,7 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--flood", type=arguments.flood_level, default=None, metavar="LEVEL",
                        help="flood the training loss at LEVEL (Ishida et al. 2020), or at noise_floor: the cross "
                             "entropy a perfect predictor has on the corrupted labels (the AL2 penalty stays unflooded)")
-    group.add_argument("--seed", type=arguments.non_negative_int, default=0)
+    group.add_argument("--seed", type=arguments.non_negative_int, default=None, help="default: the preset's, 0")
     group.add_argument("--dropout-position", choices=list(models.DROPOUT_POSITIONS), default=None,
                        help="Dropout before the AL2 layer, as the reference (default), or after it")
     group.add_argument("--shrink", type=arguments.percent, default=None, metavar="PERCENT",

@@ -6,32 +6,21 @@ with AL2 (the paper's schedule compressed ten-fold in time), and prints per
 epoch the test accuracy on clean test labels, the training cross-entropy L_c,
 the activation loss L_r and the AL2 weight, then a two-row summary.
 
-Run: python examples/quickstart.py [--epochs 40] [--data-dir DIR]
+Run: python examples/quickstart.py [--epochs 40] [--data-dir DIR] (every flag of the runners; --help)
 """
 
 import argparse
 import json
 
-import al2_keras
-from al2_keras import arguments, cli, distribute, results, training
+from al2_keras import cli, distribute, results, training
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None,
-                        help="directory with the Fashion-MNIST IDX files "
-                             "(default: /usr/share/datasets/fashion-mnist, "
-                             "else TFDS)")
-    parser.add_argument("--epochs", type=arguments.positive_int, default=40)
-    parser.add_argument("--train-size", type=arguments.positive_int, default=5000)
-    parser.add_argument("--corrupt", type=arguments.fraction, default=0.75,
-                        help="fraction of training labels corrupted")
-    parser.add_argument("--scaling", choices=al2_keras.datasets.SCALINGS, default="unit",
-                        help="input scaling: unit = x/255 (calibrated), "
-                             "reference = (x/255 - 0.5)/0.5")
-    parser.add_argument("--seed", type=arguments.non_negative_int, default=0)
     parser.add_argument("--output", default=None,
                         help="write the histories and summary as JSON here")
+    cli.add_data_flags(parser)
+    cli.add_protocol_flags(parser)  # unset flags keep the quick preset's values
     cli.add_strategy_flag(parser)
     return parser.parse_args()
 
@@ -41,17 +30,9 @@ def main():
     strategy = cli.strategy_or_fail(args.strategy)
     if distribute.is_chief():
         cli.refuse_existing(args.output, hint="choose another --output")
-    protocol = training.quick_protocol(
-        data_dir=args.data_dir, epochs=args.epochs, train_size=args.train_size,
-        corrupt=args.corrupt, scaling=args.scaling, seed=args.seed,
-    )
+    protocol = cli.protocol_from_args(args, training.quick_protocol)
     prepared = cli.prepare_or_fail(protocol)
-    print(f"Fashion-MNIST from {prepared.source}: {len(prepared.x_train)} training "
-          f"images, {100 * prepared.noisy.fraction_changed:.1f}% of labels "
-          f"corrupted; {len(prepared.x_test)} clean test images.")
-    print(f"SGD lr {protocol.learning_rate} momentum {protocol.momentum}, batch "
-          f"{protocol.batch_size}, {protocol.epochs} epochs, scaling "
-          f"{protocol.scaling!r}, AL2 schedule {protocol.weight_schedule()!r}.")
+    print(cli.describe(protocol, prepared) + f"; {len(prepared.x_test)} clean test images.")
     runs = {}
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
         model, history = training.train_variant(

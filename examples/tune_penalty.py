@@ -77,7 +77,7 @@ def main():
         tuning.default_model_builder(prepared.x_train.shape[1:], prepared.num_classes, protocol), space)
     tuner = tuning.make_tuner(args.tuner, hypermodel, max_trials=max_trials,
                               max_epochs=protocol.epochs, directory=args.directory,
-                              project_name=args.project, overwrite=args.overwrite, seed=args.seed,
+                              project_name=args.project, overwrite=args.overwrite, seed=protocol.seed,
                               distribution_strategy=strategy)
     tuner.search(prepared.x_train, prepared.noisy.labels, epochs=protocol.epochs,
                  validation_data=(prepared.x_val, prepared.y_val), batch_size=protocol.batch_size, verbose=2)

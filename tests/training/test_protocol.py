@@ -72,3 +72,17 @@ def test_every_public_name_of_training_resolves():
     missing = [name for name in training.__all__ if not hasattr(training, name)]
     assert not missing
     assert training.NOISE_FLOOR == "noise_floor"
+
+
+def test_each_knob_has_one_default_the_references_and_the_quick_preset_states_only_its_differences():
+    import dataclasses
+
+    from al2_keras import datasets, models
+
+    quick, paper = training.quick_protocol(), training.paper_protocol()
+    assert paper == training.Protocol()
+    assert (paper.dataset, paper.train_size, paper.scaling, paper.learning_rate, paper.epochs) == (
+        "mnist", None, datasets.DEFAULT_SCALING, 0.001, 700)
+    assert (paper.dropout_position, paper.initializer) == (models.DEFAULT_DROPOUT_POSITION, models.DEFAULT_INITIALIZER)
+    differing = {f.name for f in dataclasses.fields(paper) if getattr(quick, f.name) != getattr(paper, f.name)}
+    assert differing == {"dataset", "train_size", "scaling", "learning_rate", "momentum", "epochs", "time_scale"}
