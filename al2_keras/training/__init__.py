@@ -12,7 +12,7 @@ from al2_keras.training.comparison import Variant, run_variants
 from al2_keras.training.protocol import BASELINES, LR_SCHEDULES, NOISE_FLOOR, Protocol, paper_protocol, quick_protocol
 
 _LAZY = {
-    "runner": ("prepare_data", "run_label_randomization", "train_variant"),
+    "runner": ("prepare_data", "run_label_randomization", "run_variant", "train_variant"),
     "callbacks": ("EpochJournal", "EpochPrinter", "FiniteLoss", "SaveAtEpochs", "TrainingSetAccuracy",
                   "read_journal", "training_set_accuracies"),
 }
