@@ -24,7 +24,7 @@ from al2_keras.analysis import AblationResult, cumulative_ablation
 from al2_keras.callbacks import WEIGHT_LOG_NAME, AL2Scheduler
 from al2_keras.head_bound import bound_head, head_layers
 from al2_keras.insertion import insert_al2
-from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, find_al2_layers
+from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, ActivationLoss, ActivationLossMetric, find_al2_layers
 from al2_keras.models import (
     AdaptiveAveragePooling2D,
     TorchBatchNormalization,
@@ -61,6 +61,7 @@ __all__ = [
     "AL2Scheduler",
     "AblationResult",
     "ActivationLoss",
+    "ActivationLossMetric",
     "AdaptiveAveragePooling2D",
     "CCAResult",
     "ConstantSchedule",

@@ -1,6 +1,7 @@
 """The AL2 layer: a progressive activation-L2 penalty on a representation."""
 
 import math
+import warnings
 import weakref
 
 import keras
@@ -74,7 +75,7 @@ class AL2(keras.layers.Layer):
         )
         self.activation_loss_sum = self._add_accumulator("activation_loss_sum")
         self.activation_loss_count = self._add_accumulator("activation_loss_count")
-        self.activation_loss_tracker = ActivationLoss(self, name=metric_name)
+        self.activation_loss_tracker = ActivationLossMetric(self, name=metric_name)
         self._build_at_init()
 
     def _add_accumulator(self, name):
@@ -136,7 +137,7 @@ class AL2(keras.layers.Layer):
         return {**super().get_config(), **config}
 
 
-class ActivationLoss(keras.metrics.Metric):
+class ActivationLossMetric(keras.metrics.Metric):
     """The per-sample mean of an `AL2` layer's L_r since the last reset.
 
     It owns no variables: it reads the layer's sum and count, which the
@@ -233,3 +234,12 @@ def find_al2_layers(model: keras.layers.Layer) -> list:
 
     visit(model)
     return found
+
+
+class ActivationLoss(ActivationLossMetric):
+    """Deprecated name of `ActivationLossMetric` (a metric, not a loss to add)."""
+
+    def __init__(self, layer: AL2, name: str = ACTIVATION_LOSS_NAME):
+        warnings.warn("al2_keras.ActivationLoss is deprecated: it is a metric, now named ActivationLossMetric.",
+                      DeprecationWarning, stacklevel=2)
+        super().__init__(layer, name=name)

@@ -123,6 +123,17 @@ def test_activation_loss_metric_is_sample_weighted_mean_and_resets():
     assert float(layer.activation_loss_tracker.result()) == 0.0
 
 
+def test_the_tracker_is_an_activation_loss_metric_and_the_former_name_is_deprecated():
+    from al2_keras import ActivationLoss, ActivationLossMetric
+
+    layer = AL2()
+    assert isinstance(layer.activation_loss_tracker, ActivationLossMetric)
+    with pytest.warns(DeprecationWarning, match="now named ActivationLossMetric"):
+        old = ActivationLoss(layer, name="old_name")
+    layer(np.full((2, 2), 3.0, "float32"))
+    assert float(old.result()) == float(layer.activation_loss_tracker.result()) == 9.0
+
+
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "heavy"])
 def test_bad_weight_raises(bad):
     with pytest.raises(ValueError, match="weight"):
