@@ -198,6 +198,8 @@ def check_penalty_weight(weight) -> float:
     """Returns `weight` as a float, or raises unless it is a finite float32 number >= 0."""
     if isinstance(weight, bool):
         raise TypeError(f"The AL2 penalty weight must be a number, not a bool. Received: weight={weight!r}")
+    if isinstance(weight, (str, bytes)):  # float("0.1") would pass a text on
+        raise ValueError(f"The AL2 penalty weight must be a number, not text. Received: weight={weight!r}")
     try:
         value = float(weight)
     except (TypeError, ValueError):

@@ -322,3 +322,8 @@ def test_bool_weight_is_a_type_error():
         AL2(weight=True)
     with pytest.raises(TypeError, match="not a bool"):
         AL2().set_weight(False)
+
+
+def test_a_weight_given_as_text_is_refused_even_when_it_reads_as_a_number():
+    with pytest.raises(ValueError, match="not text. Received: weight='0.1'"):
+        AL2(weight="0.1")

@@ -61,6 +61,26 @@ def ablation_masks(shape: tuple, fractions: Sequence[float], mode: str, rng: np.
     return ranks[None, :, :] >= counts[:, None, None]
 
 
+def _check_evaluation_set(model: keras.Model, images, labels) -> None:
+    """Raises a ValueError naming what `images` and `labels` lack for `model`, before any evaluation."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    expected = tuple(model.input_shape[1:])
+    if images.ndim != len(expected) + 1 or any(e not in (None, s) for e, s in zip(expected, images.shape[1:])):
+        raise ValueError(f"`images` must be shaped (N, {', '.join(str(e) for e in expected)}) for model "
+                         f"{model.name!r}. Received: images of shape {images.shape}; prepare them as the model "
+                         "was trained (the same dataset, size and scaling).")
+    if len(images) != len(labels):
+        raise ValueError(f"`images` and `labels` must have one label per image. Received: {len(images)} images "
+                         f"and {len(labels)} labels; pass the labels of exactly these images.")
+    if images.dtype.kind == "f" and not np.isfinite(images).all():
+        raise ValueError("`images` contains NaN or infinite values; replace or drop those images.")
+    classes = model.output_shape[-1]
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or (labels.size and not (
+            0 <= labels.min() and labels.max() < classes)):
+        raise ValueError(f"`labels` must be 1-D class indices in [0, {classes}) for model {model.name!r}. "
+                         f"Received: labels of shape {labels.shape} and dtype {labels.dtype}.")
+
+
 def cumulative_ablation(
     model: keras.Model,
     images: np.ndarray,
@@ -96,9 +116,7 @@ def cumulative_ablation(
     seeds = list(seeds)
     if not seeds:
         raise ValueError("`seeds` must name at least one mask draw, e.g. seeds=(0,). Received: seeds=()")
-    if len(images) != len(labels):
-        raise ValueError(f"`images` and `labels` must have one label per image. Received: {len(images)} images "
-                         f"and {len(labels)} labels; pass the labels of exactly these images.")
+    _check_evaluation_set(model, images, labels)
     split = _SUB_MODELS.setdefault(model, {}).setdefault(features, {})
     if not split:
         split["trunk"] = models.trunk_model(model, features)

@@ -42,6 +42,9 @@ def corrupt_labels(
             labels.
     """
     labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"`labels` must be 1-D, one class index per image (not one-hot). Received: labels of "
+                         f"shape {labels.shape}; for one-hot labels pass `labels.argmax(axis=-1)`.")
     if labels.dtype.kind not in "iu":
         as_int = labels.astype(np.int64) if labels.dtype.kind == "f" else None
         if as_int is None or not np.array_equal(as_int, labels):

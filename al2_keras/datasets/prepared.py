@@ -83,6 +83,10 @@ def prepare(
         val_index, rest = order[:validation_size], order[validation_size:]
     else:
         val_index, rest = np.arange(0), np.arange(total)
+    if train_size is not None and train_size > len(rest):
+        raise ValueError(f"`train_size` must be at most the {len(rest)} training images of {images.name} "
+                         f"({total} less {validation_size} for validation). Received: train_size={train_size}; "
+                         "pass a smaller one, or None for all.")
     train_index = rest[noise.subset_indices(len(rest), train_size, seed)]
     x_train, y_train = images.x_train[train_index], images.y_train[train_index]
     if shrink_percent is not None:

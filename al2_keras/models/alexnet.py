@@ -8,6 +8,7 @@ from al2_keras.models.common import (
     DEFAULT_DROPOUT_POSITION,
     batch_norm_layer,
     check_image_size,
+    check_num_classes,
     classifier,
     weight_decay_regularizer,
 )
@@ -51,6 +52,7 @@ def alexnet(
         dropout_position: Where the trunk's Dropout goes (see `small_net`).
     """
     check_image_size("alexnet", input_shape, ALEXNET_MINIMUM_SIZE)
+    check_num_classes("alexnet", num_classes)
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
     inputs = keras.Input(tuple(input_shape), name="images")

@@ -1,6 +1,7 @@
 """What the architectures share: the named trunk output, AL2, Dropout's place, the head's end."""
 
 import math
+import numbers
 
 import keras
 
@@ -27,6 +28,13 @@ def check_image_size(name: str, input_shape, minimum: int) -> None:
             f"{name} needs images of at least {minimum}x{minimum} pixels; these are "
             f"{input_shape[0]}x{input_shape[1]}. Resize them (the runner's --image-size {minimum}) "
             "or choose another --model.")
+
+
+def check_num_classes(name: str, num_classes) -> None:
+    """Raises a ValueError unless `num_classes` is an integer >= 2 (a softmax over one class is constant)."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+        raise ValueError(f"{name} needs `num_classes`, an integer >= 2 (the labels' number of classes). "
+                         f"Received: num_classes={num_classes!r}")
 
 
 def check_dropout_position(dropout_position: str) -> str:

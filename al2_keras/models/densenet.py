@@ -4,7 +4,13 @@ from typing import Sequence
 
 import keras
 
-from al2_keras.models.common import DEFAULT_DROPOUT_POSITION, check_image_size, classifier, weight_decay_regularizer
+from al2_keras.models.common import (
+    DEFAULT_DROPOUT_POSITION,
+    check_image_size,
+    check_num_classes,
+    classifier,
+    weight_decay_regularizer,
+)
 
 # The smallest height and width the architecture takes.
 DENSENET_MINIMUM_SIZE = 32
@@ -44,6 +50,7 @@ def densenet121(
     if not batch_norm:
         raise ValueError("DenseNet-121 is built with BatchNormalization; batch_norm=False is not available.")
     check_image_size("densenet121", input_shape, DENSENET_MINIMUM_SIZE)
+    check_num_classes("densenet121", num_classes)
     regularizer = weight_decay_regularizer(weight_decay)
     inputs = keras.Input(tuple(input_shape), name="images")
     backbone = keras.applications.DenseNet121(

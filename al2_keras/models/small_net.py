@@ -9,6 +9,7 @@ from al2_keras.models.common import (
     DEFAULT_INITIALIZER,
     batch_norm_layer,
     check_image_size,
+    check_num_classes,
     classifier,
     layer_initializers,
     weight_decay_regularizer,
@@ -71,6 +72,7 @@ def small_net(
             f"`dropout` must be in [0, 1). Received: dropout={dropout}"
         )
     check_image_size("small_net", input_shape, SMALL_NET_MINIMUM_SIZE)
+    check_num_classes("small_net", num_classes)
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
 

@@ -1,11 +1,15 @@
 """The label-randomization protocol and its presets."""
 
 import dataclasses
+import math
+import numbers
 import warnings
 from typing import Any, Callable, Dict, Optional, Union
 
-from al2_keras import schedules
+from al2_keras import models, schedules
+from al2_keras.datasets.names import NUM_CLASSES
 from al2_keras.datasets.scaling import DEFAULT_SCALING, SCALINGS
+from al2_keras.losses import NAMES as LOSS_NAMES
 from al2_keras.models.common import DEFAULT_DROPOUT_POSITION, DEFAULT_INITIALIZER, DROPOUT_POSITIONS, INITIALIZERS
 
 # Learning-rate policies: "constant" (the reference's and the presets') or
@@ -14,6 +18,54 @@ LR_SCHEDULES = ("constant", "cosine")
 
 # `Protocol.flood_level` that floods at the noisy labels' own cross entropy.
 NOISE_FLOOR = "noise_floor"
+
+# Numeric fields: (integer only, may be None, the test, what it expects).
+_NUMBERS = {
+    "train_size": (True, True, lambda v: v >= 1, "an integer >= 1 or None (all images)"),
+    "corrupt": (False, False, lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+    "learning_rate": (False, False, lambda v: v > 0, "a finite number > 0"),
+    "momentum": (False, False, lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "batch_size": (True, False, lambda v: v >= 1, "an integer >= 1"),
+    "epochs": (True, False, lambda v: v >= 1, "an integer >= 1"),
+    "seed": (True, False, lambda v: v >= 0, "an integer >= 0"),
+    "shrink_percent": (False, True, lambda v: 0 < v <= 100, "a number in (0, 100] or None"),
+    "mixup_alpha": (False, True, lambda v: v > 0, "a finite number > 0 or None (no mixup)"),
+    "image_size": (True, True, lambda v: v >= 1, "an integer >= 1 or None (keep the size)"),
+    "init_seed": (True, True, lambda v: v >= 0, "an integer >= 0 or None (`seed`)"),
+    "head_max_norm": (False, True, lambda v: v > 0, "a finite number > 0, 'initial' or None"),
+    "flood_level": (False, True, lambda v: v >= 0, f"a finite number >= 0, {NOISE_FLOOR!r} or None"),
+}
+# The word a numeric field also takes.
+_WORDS = {"head_max_norm": "initial", "flood_level": NOISE_FLOOR}
+
+
+def _check_number(name: str, value) -> None:
+    """Raises a ValueError naming the field, the value and what it expects, unless `value` passes `_NUMBERS`."""
+    integer, optional, test, expected = _NUMBERS[name]
+    if (value is None and optional) or (name in _WORDS and value == _WORDS[name]):
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or not test(value):
+        raise ValueError(f"`{name}` must be {expected}. Received: {name}={value!r}")
+
+
+def _check_fields(protocol: "Protocol") -> None:
+    """Raises a ValueError naming the first field whose value the protocol cannot run, and what it expects."""
+    for name in _NUMBERS:
+        _check_number(name, getattr(protocol, name))
+    if not isinstance(protocol.rotations, bool):
+        raise ValueError(f"`rotations` must be True or False. Received: rotations={protocol.rotations!r}")
+    for name, choices in (("model", tuple(models.names())), ("dataset", tuple(sorted(NUM_CLASSES))),
+                          ("loss", LOSS_NAMES), ("scaling", SCALINGS), ("dropout_position", DROPOUT_POSITIONS),
+                          ("initializer", INITIALIZERS), ("lr_schedule", LR_SCHEDULES)):
+        value = getattr(protocol, name)
+        if value not in choices:
+            raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
+    minimum = models.minimum_image_size(protocol.model)
+    if protocol.image_size is not None and protocol.image_size < minimum:
+        raise ValueError(f"{protocol.model} needs images of at least {minimum}x{minimum} pixels. Received: "
+                         f"image_size={protocol.image_size}; use image_size >= {minimum} or None.")
+
 
 # The paper's four baselines: small_net options of each. Weight decay 5e-4 is
 # the usual SGD value for this CNN (the paper does not state its own).
@@ -126,16 +178,8 @@ class Protocol:
             self._take_schedule(self.schedule)
         self.schedule_options = dict(self.schedule_options)
         self.weight_schedule()  # checks the name, the time scale and the options once
-        for name, choices in (("scaling", SCALINGS), ("dropout_position", DROPOUT_POSITIONS),
-                              ("initializer", INITIALIZERS), ("lr_schedule", LR_SCHEDULES)):
-            value = getattr(self, name)
-            if value not in choices:
-                raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
-        if self.flood_level is not None and self.flood_level != NOISE_FLOOR:
-            if isinstance(self.flood_level, bool) or not isinstance(self.flood_level, (int, float)) or not (
-                    0 <= self.flood_level < float("inf")):
-                raise ValueError(f"`flood_level` must be a finite number >= 0, {NOISE_FLOOR!r} or None. "
-                                 f"Received: flood_level={self.flood_level!r}")
+        _check_fields(self)
+
 
     def weight_schedule(self) -> Callable[[int], float]:
         """The AL2 schedule object that `schedule`, `time_scale` and `schedule_options` describe (a new one)."""

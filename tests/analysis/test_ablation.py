@@ -67,6 +67,21 @@ def test_no_seeds_and_mismatched_labels_are_named():
         analysis.ablation.cumulative_ablation(model, x, y[:5])
 
 
+def test_images_and_labels_the_model_cannot_take_are_named_before_any_evaluation():
+    model, x, y = _model_and_data()
+    with pytest.raises(ValueError, match="`images` must be shaped \\(N, 20, 20, 1\\).*\\(30, 28, 28, 1\\)"):
+        analysis.ablation.cumulative_ablation(model, np.zeros((30, 28, 28, 1), "float32"), y)
+    with pytest.raises(ValueError, match="`images` must be shaped"):
+        analysis.ablation.cumulative_ablation(model, x[..., 0], y)
+    x[3, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        analysis.ablation.cumulative_ablation(model, x, y)
+    x[3, 0, 0, 0] = 0.0
+    for labels in (y + 4, np.eye(4)[y], y.astype("float32")):
+        with pytest.raises(ValueError, match="`labels` must be 1-D class indices in \\[0, 4\\)"):
+            analysis.ablation.cumulative_ablation(model, x, labels)
+
+
 def test_unit_mode_incremental_dense_path_equals_masked_head(monkeypatch):
     model, x, y = _model_and_data()
     features = models.trunk_model(model).predict(x, verbose=0)

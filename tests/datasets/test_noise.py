@@ -50,6 +50,11 @@ def test_corrupt_labels_refuses_non_integer_labels():
     np.testing.assert_array_equal(noisy.labels, [0, 1, 2])
 
 
+def test_corrupt_labels_refuses_one_hot_labels_naming_the_fix():
+    with pytest.raises(ValueError, match="must be 1-D.*shape \\(3, 10\\).*argmax"):
+        datasets.corrupt_labels(np.eye(10, dtype=int)[:3], 0.5, 10)
+
+
 @pytest.mark.parametrize("fraction", ["0.5", None, True])
 def test_a_fraction_that_is_no_number_is_named(fraction):
     with pytest.raises(TypeError, match="`fraction` must be a number in \\[0, 1\\]"):

@@ -46,3 +46,10 @@ def test_images_are_resized_before_scaling():
     prepared = datasets.prepare(_images(20), corrupt=0.0, image_size=63, scaling="unit")
     assert prepared.x_train.shape == (20, 63, 63, 1) and prepared.x_test.shape == (2, 63, 63, 1)
     assert prepared.x_train.dtype == np.float32 and 0.0 <= prepared.x_train.min() <= prepared.x_train.max() <= 1.0
+
+
+def test_a_train_size_beyond_the_training_images_is_named_with_the_count():
+    with pytest.raises(ValueError, match="`train_size` must be at most the 150 training images of mnist "
+                                         "\\(200 less 50 for validation\\). Received: train_size=151"):
+        datasets.prepare(_images(), corrupt=0.5, train_size=151, validation_size=50)
+    assert len(datasets.prepare(_images(), corrupt=0.5, train_size=150, validation_size=50).x_train) == 150

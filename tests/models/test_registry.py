@@ -51,3 +51,10 @@ def test_too_small_images_name_the_minimum_size(name, size):
 def test_builders_themselves_name_the_minimum_size(builder, size):
     with pytest.raises(ValueError, match=f"at least {size}x{size} pixels; these are {size - 1}x{size - 1}"):
         builder(input_shape=(size - 1, size - 1, 3))
+
+
+@pytest.mark.parametrize("name", ["small_net", "alexnet", "densenet121"])
+@pytest.mark.parametrize("num_classes", [0, 1, 2.5, True])
+def test_builders_refuse_fewer_than_two_classes_naming_the_argument(name, num_classes):
+    with pytest.raises(ValueError, match=f"{name} needs `num_classes`, an integer >= 2.*num_classes={num_classes!r}"):
+        models.get(name, num_classes=num_classes)

@@ -86,3 +86,25 @@ def test_each_knob_has_one_default_the_references_and_the_quick_preset_states_on
     assert (paper.dropout_position, paper.initializer) == (models.DEFAULT_DROPOUT_POSITION, models.DEFAULT_INITIALIZER)
     differing = {f.name for f in dataclasses.fields(paper) if getattr(quick, f.name) != getattr(paper, f.name)}
     assert differing == {"dataset", "train_size", "scaling", "learning_rate", "momentum", "epochs", "time_scale"}
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("corrupt", 1.5, "a number in \\[0, 1\\]"), ("epochs", 0, "an integer >= 1"), ("epochs", 2.5, "an integer"),
+    ("batch_size", "64", "an integer >= 1"), ("learning_rate", float("nan"), "a finite number > 0"),
+    ("momentum", 1.0, "a number in \\[0, 1\\)"), ("seed", -1, "an integer >= 0"), ("train_size", 0, "or None"),
+    ("shrink_percent", 0, "\\(0, 100\\]"), ("mixup_alpha", -1.0, "> 0 or None"), ("init_seed", True, "an integer"),
+    ("head_max_norm", -1.0, "'initial' or None"), ("flood_level", "high", "'noise_floor' or None"),
+    ("rotations", "yes", "True or False"), ("model", "lenet", "one of \\('small_net'"),
+    ("dataset", "svhn", "one of \\('cifar10'"), ("loss", "mse", "one of \\('cross_entropy'"),
+])
+def test_a_protocol_refuses_a_value_it_cannot_run_naming_the_field_the_value_and_what_it_expects(
+        field, value, expected):
+    with pytest.raises(ValueError, match=f"`{field}` must be .*{expected}") as error:
+        training.quick_protocol(**{field: value})
+    assert f"Received: {field}={value!r}" in str(error.value)
+
+
+def test_a_protocol_refuses_an_image_size_its_model_cannot_take():
+    with pytest.raises(ValueError, match="small_net needs images of at least 16x16 pixels.*image_size=5"):
+        training.quick_protocol(image_size=5)
+    assert training.quick_protocol(model="alexnet", image_size=63).image_size == 63
