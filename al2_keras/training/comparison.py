@@ -70,8 +70,8 @@ def run_variants(
         directory: The run's directory (created if needed).
         prepare: `protocol -> datasets.PreparedData`; defaults to
             `training.prepare_data`.
-        describe: `(protocol, prepared) -> str` for one progress line per
-            variant; none printed if None.
+        describe: `(protocol, prepared) -> str`, printed with the first
+            variant of each seed it describes differently; None: names only.
         models_dir: If set, models are saved as
             `<models_dir>/seed_<s>/<name>/epoch_<k>.keras` after `save_epochs`.
         save_epochs: 1-based epochs at which to save.
@@ -110,15 +110,16 @@ def run_variants(
             print(f"\n##### seed {seed}: finished earlier, loaded from {out}", flush=True)
             by_seed[seed] = results.read_run(out)
             continue
-        runs, settings, prepared_by_data = {}, {}, {}
+        runs, settings, prepared_by_data, described = {}, {}, {}, set()
         for name, variant in variants.items():
             protocol = dataclasses.replace(variant.protocol, seed=seed)
             key = tuple(getattr(protocol, field) for field in DATA_FIELDS)
             if key not in prepared_by_data:
                 prepared_by_data[key] = prepare(protocol)
             prepared = prepared_by_data[key]
-            if describe:
-                print(f"\n##### seed {seed}, {name}: {describe(protocol, prepared)}", flush=True)
+            line = describe(protocol, prepared) if describe else ""
+            print(f"\n##### seed {seed}, {name}" + (f": {line}" if line and line not in described else ""), flush=True)
+            described.add(line)
             run = runner.run_variant(protocol, prepared, name, variant.baseline, variant.al2, models_dir=models,
                                      save_epochs=save_epochs, verbose=verbose, strategy=strategy,
                                      state_dir=os.path.join(out, "state"))

@@ -49,7 +49,7 @@ def test_run_variants_refuses_empty_inputs_and_unknown_baselines(tmp_path):
         training.Variant(training.quick_protocol(), "dropuot")
 
 
-def test_variants_of_one_protocol_pair_into_effects_save_models_and_write_one_seed_in_place(tmp_path):
+def test_variants_of_one_protocol_pair_into_effects_save_models_and_write_one_seed_in_place(tmp_path, capsys):
     protocol = training.quick_protocol(train_size=32, epochs=2)
     table = {results.variant_name("bare", al2): training.Variant(protocol, "bare", al2) for al2 in (False, True)}
     seen = []
@@ -60,7 +60,9 @@ def test_variants_of_one_protocol_pair_into_effects_save_models_and_write_one_se
 
     by_seed = training.run_variants(
         table, [3], str(tmp_path / "run"), prepare=lambda p: training.prepare_data(p, _images()),
-        models_dir=str(tmp_path / "models"), save_epochs=[1, 2], seed_directories=False, on_seed_end=on_seed_end)
+        models_dir=str(tmp_path / "models"), save_epochs=[1, 2], seed_directories=False, on_seed_end=on_seed_end,
+        describe=lambda protocol, prepared: f"{protocol.dataset}, {len(prepared.x_train)} images")
+    assert capsys.readouterr().out.count("fashion_mnist, 32 images") == 1  # one protocol: described once
     assert seen == [(3, str(tmp_path / "run"), ["bare_al2", "bare_no_al2"])]
     # One protocol: each run keeps its baseline, so the two pair into AL2's effect.
     assert {run["baseline"] for run in by_seed[3].values()} == {"bare"}
