@@ -20,7 +20,7 @@ import os
 import keras
 
 import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
-from al2_keras import analysis, arguments, atomic, cli, distribute, reports, training
+from al2_keras import analysis, arguments, atomic, cli, distribute, models, reports, training
 
 DEFAULT_MODELS = [
     "saved_models/reference/small_net_quick_no_al2.keras",
@@ -43,6 +43,21 @@ def parse_args():
     return parser.parse_args()
 
 
+def load_models(paths, strategy) -> dict:
+    """Path -> model of every `.keras` file, each with a trunk output to ablate; or one error line."""
+    loaded = {}
+    for path in paths:
+        try:
+            with strategy.scope():
+                loaded[path] = keras.saving.load_model(path)
+            loaded[path].get_layer(models.FEATURES_NAME)
+        except Exception as error:  # noqa: BLE001 - Keras raises many kinds for a file that is no model
+            arguments.fail(f"{path} is not a model this script can ablate ({type(error).__name__}: "
+                           f"{str(error).splitlines()[0][:200]}). Pass the .keras files that "
+                           "label_randomization.py saves, whose trunk output is the layer named 'features'.")
+    return loaded
+
+
 def main():
     args = parse_args()
     strategy = cli.strategy_or_fail(args.strategy)
@@ -53,6 +68,7 @@ def main():
                        "`python examples/label_randomization.py --preset quick`, or pass --models.")
     if chief:
         cli.refuse_existing(args.output, hint="choose another --output")
+    loaded = load_models(args.models, strategy)  # every file checked before any work
     protocol = cli.protocol_from_args(args, training.quick_protocol)
     if args.split == "test":  # no training subset needed
         protocol = dataclasses.replace(protocol, train_size=None)
@@ -64,12 +80,13 @@ def main():
     described = f"{len(images)} {args.split} images of {prepared.name} ({prepared.source}), clean labels"
     print(f"Ablating on {described}.", flush=True)
     curves = {}
-    for path in args.models:
+    for path, model in loaded.items():
         label = os.path.relpath(path, "saved_models") if path.startswith("saved_models") else path
-        with strategy.scope():
-            model = keras.saving.load_model(path)
-        curves[label] = analysis.cumulative_ablation(model, images, labels, mode=args.mode,
-                                                     seeds=tuple(range(args.seeds)))
+        try:
+            curves[label] = analysis.cumulative_ablation(model, images, labels, mode=args.mode,
+                                                         seeds=tuple(range(args.seeds)))
+        except ValueError as error:  # e.g. a model trained on other images
+            arguments.fail(f"{path}: {error}")
         print(f"{label}: " + " ".join(f"{100 * m:.1f}" for m in curves[label].mean), flush=True)
     if not chief:
         return

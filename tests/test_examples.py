@@ -235,6 +235,8 @@ _BAD_FLAGS = [
     ("svcca_analysis.py", ["--keep", "0"], "--keep"),
     ("svcca_analysis.py", ["--snapshots", "0,5"], "--snapshots"),
     ("ablation.py", ["--seeds", "0"], "--seeds"),
+    ("ablation.py", ["--models", os.path.join(ROOT, "README.md")], "README.md is not a model this script can ablate"),
+    ("label_randomization.py", ["--model", "alexnet", "--image-size", "40"], "alexnet needs images of at least 63x63"),
     ("quickstart.py", ["--epochs", "0"], "--epochs"),
     ("quickstart.py", ["--corrupt", "1.5"], "--corrupt"),
     ("quickstart.py", ["--seed", "-2"], "--seed"),
