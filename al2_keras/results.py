@@ -32,6 +32,7 @@ RESULTS_FILE = "results.json"
 # A multi-seed run's statistics over its seeds (`write_seed_statistics`).
 SEEDS_FILE = "seeds.json"
 
+
 def summarize(history: dict, last: int = 5) -> dict:
     """Final, last-`last`-epochs mean and peak test accuracy; final L_c, L_r.
 

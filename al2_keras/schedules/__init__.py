@@ -64,12 +64,11 @@ def get(identifier, **options) -> Callable[[int], float]:
         **options: The named schedule's arguments (names only).
     """
     if isinstance(identifier, str):
-        check_name(identifier)
-        unknown = sorted(set(options) - set(options_of(identifier)))
+        parameters = inspect.signature(NAMES[check_name(identifier)]).parameters
+        unknown = sorted(set(options) - set(parameters))
         if unknown:
             raise ValueError(f"The {identifier!r} schedule has no option {unknown}; its options are "
-                             f"{options_of(identifier)}. Received: {options}")
-        parameters = inspect.signature(NAMES[identifier]).parameters
+                             f"{list(parameters)}. Received: {options}")
         missing = [key for key, parameter in parameters.items()
                    if parameter.default is inspect.Parameter.empty and key not in options]
         if missing:
