@@ -10,6 +10,7 @@ from typing import Callable, List, Tuple
 
 import keras
 
+from al2_keras.schedules.checks import PAPER_TIME_SCALE
 from al2_keras.schedules.constant import ConstantSchedule
 from al2_keras.schedules.progressive import ProgressiveSchedule
 from al2_keras.schedules.stable import StableSchedule

@@ -2,7 +2,7 @@
 
 import keras
 
-from al2_keras.schedules.checks import check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -16,7 +16,7 @@ class ConstantSchedule:
             schedule accepts a protocol's `time_scale` (`schedules.get`).
     """
 
-    def __init__(self, weight: float, time_scale: float = 1.0):
+    def __init__(self, weight: float, time_scale: float = PAPER_TIME_SCALE):
         self.weight = check_number("weight", weight, 0.0, inclusive=True)
         check_number("time_scale", time_scale, 0.0, inclusive=False)
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import keras
 
-from al2_keras.schedules.checks import check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -42,7 +42,7 @@ class ProgressiveSchedule:
         threshold: float = 5.0,
         growth: float = 1.1,
         late_growth: float = 1.01,
-        time_scale: float = 1.0,
+        time_scale: float = PAPER_TIME_SCALE,
     ):
         self.start = check_number("start", start, 0.0, inclusive=False)
         self.threshold = check_number(

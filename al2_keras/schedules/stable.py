@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from al2_keras.schedules.checks import check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
 from al2_keras.schedules.progressive import ProgressiveSchedule
 
 
@@ -61,7 +61,7 @@ class StableSchedule:
         threshold: float = 5.0,
         growth: float = 1.1,
         late_growth: float = 1.01,
-        time_scale: float = 1.0,
+        time_scale: float = PAPER_TIME_SCALE,
         doubling_drop: float = 0.01,
         monitor: str = "cross_entropy",
     ):

@@ -156,7 +156,7 @@ class Protocol:
     batch_size: int = 64
     epochs: int = 700
     schedule: str = "paper"
-    time_scale: float = 1.0
+    time_scale: float = schedules.PAPER_TIME_SCALE
     schedule_options: Dict[str, Any] = dataclasses.field(default_factory=dict)
     seed: int = 0
     shrink_percent: Optional[float] = None
@@ -199,7 +199,7 @@ class Protocol:
         except ValueError as error:
             raise ValueError(f"A protocol names its schedule: {error} For a schedule of your own, train with "
                              "`AL2Scheduler(schedule)` in your own `fit`.") from None
-        self.time_scale = float(options.pop("time_scale", 1.0))
+        self.time_scale = float(options.pop("time_scale", schedules.PAPER_TIME_SCALE))
         self.schedule, self.schedule_options = name, options
 
     def settings(self) -> dict:

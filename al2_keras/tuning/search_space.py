@@ -9,7 +9,7 @@ import math
 from typing import Callable, Optional, Union
 
 from al2_keras.optional import require
-from al2_keras.schedules import ConstantSchedule, ProgressiveSchedule
+from al2_keras.schedules import PAPER_TIME_SCALE, ConstantSchedule, ProgressiveSchedule
 
 keras_tuner = require("keras_tuner", "al2_keras.tuning")
 
@@ -92,7 +92,7 @@ class ScheduleSearchSpace:
     late_growth: Value = Range(1.0, 1.05)
     constant: Optional[Value] = None
     include_no_al2: bool = True
-    time_scale: float = 1.0
+    time_scale: float = PAPER_TIME_SCALE
 
     def __post_init__(self):
         if isinstance(self.time_scale, bool) or not isinstance(self.time_scale, (int, float)) or not (
