@@ -95,3 +95,7 @@ def get(identifier, **options) -> Callable[[int], float]:
         "An AL2 schedule must be a callable `epoch -> weight`, a number or a "
         f"serialized schedule. Received: schedule={identifier!r}"
     )
+
+
+__all__ = ["NAMES", "PAPER_TIME_SCALE", "ConstantSchedule", "ProgressiveSchedule", "StableSchedule", "check_name",
+           "get", "name_and_options", "names", "options_of"]
