@@ -9,7 +9,7 @@ import argparse
 import os
 from typing import Callable, Optional, Tuple
 
-from al2_keras import arguments, datasets, losses, models, schedules
+from al2_keras import arguments, datasets, losses, models, results, schedules
 from al2_keras.training.protocol import LR_SCHEDULES
 
 
@@ -164,11 +164,19 @@ def run_directories(args: argparse.Namespace, default_run: str) -> Tuple[str, st
 
 
 def _check_run(resume: bool, out: str, *others: str) -> None:
-    """New paths unless resuming, which needs `out` to exist."""
+    """New paths unless resuming, which needs `out` to exist and its finished seeds to be readable."""
     if not resume:
         refuse_existing(out, *others, hint="choose another --run, or --resume an interrupted run")
-    elif not os.path.isdir(out):
+        return
+    if not os.path.isdir(out):
         arguments.fail(f"--resume found no run in {out}.")
+    seed_dirs = [os.path.join(out, name) for name in sorted(os.listdir(out)) if name.startswith("seed_")]
+    for directory in [out, *seed_dirs]:
+        if os.path.exists(os.path.join(directory, results.RESULTS_FILE)):
+            try:
+                results.read_run(directory)
+            except ValueError as error:  # found before any training, not when the loop reaches it
+                arguments.fail(str(error))
 
 
 def strategy_or_fail(name: str):

@@ -92,3 +92,22 @@ def test_lr_schedule_flag_reaches_the_protocol_and_names_are_checked():
     for bad, message in (("bn,foo", "out of bn,dropout"), ("bn,bn", "repeated"), ("", "out of")):
         with pytest.raises(argparse.ArgumentTypeError, match=message):
             parse(bad)
+
+
+def test_resume_names_a_damaged_results_file_before_any_training(tmp_path, capsys):
+    from al2_keras import results
+
+    args = argparse.Namespace(runs_dir=str(tmp_path), run="r", resume=True)
+    with pytest.raises(SystemExit):
+        cli.comparison_directory(args, "r")
+    assert "--resume found no run in" in capsys.readouterr().err
+    results.write_run(str(tmp_path / "r" / "seed_0"), {}, {})
+    (tmp_path / "r" / "seed_1").mkdir()
+    (tmp_path / "r" / "seed_1" / "results.json").write_text('{"protocol": {}, "resu')  # cut by a kill
+    with pytest.raises(SystemExit) as exit_info:
+        cli.comparison_directory(args, "r")
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "seed_1/results.json is damaged" in error and "Delete it" in error and "seed_0" not in error
+    (tmp_path / "r" / "seed_1" / "results.json").unlink()
+    assert cli.comparison_directory(args, "r") == str(tmp_path / "r")
