@@ -4,7 +4,7 @@ import dataclasses
 import math
 import numbers
 import warnings
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from al2_keras import models, schedules
 from al2_keras.datasets.names import NUM_CLASSES
@@ -202,8 +202,32 @@ class Protocol:
         self.time_scale = float(options.pop("time_scale", schedules.PAPER_TIME_SCALE))
         self.schedule, self.schedule_options = name, options
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "Protocol":
+        """The protocol that `settings()` describes (a results file's "protocol"), to train it again.
+
+        Older results files stored the schedule as its config (no name, no
+        `schedule_options`); they are read too: the config names its schedule
+        by its keys. Fields those files lack keep their defaults, which were
+        then the only behaviour.
+        """
+        fields = dict(settings)
+        config = fields.get("schedule")
+        if isinstance(config, Mapping):
+            name = next((name for name in ("paper", "stable", "constant")
+                         if set(config) <= set(schedules.options_of(name))), None)
+            if name is None:
+                raise ValueError(f"The schedule config {dict(config)} is none of {schedules.names()}'s.")
+            name, options = schedules.name_and_options(schedules.get(name, **config))
+            fields.update(schedule=name, time_scale=options.pop("time_scale", schedules.PAPER_TIME_SCALE),
+                          schedule_options=options)
+        unknown = sorted(set(fields) - {field.name for field in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"Settings {unknown} are no field of Protocol; pass what `Protocol.settings()` writes.")
+        return cls(**fields)
+
     def settings(self) -> dict:
-        """Every field as plain data, for results files and logs."""
+        """Every field as plain data, for results files and logs (`from_settings` reads it back)."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["schedule_options"] = dict(self.schedule_options)
         return fields

@@ -108,3 +108,23 @@ def test_a_protocol_refuses_an_image_size_its_model_cannot_take():
     with pytest.raises(ValueError, match="small_net needs images of at least 16x16 pixels.*image_size=5"):
         training.quick_protocol(image_size=5)
     assert training.quick_protocol(model="alexnet", image_size=63).image_size == 63
+
+
+def test_settings_read_back_into_the_same_protocol_older_results_files_included():
+    import json
+    import os
+
+    protocol = training.quick_protocol(schedule="stable", schedule_options={"doubling_drop": 0.02}, seed=4,
+                                       head_max_norm="initial", lr_schedule="cosine")
+    assert training.Protocol.from_settings(json.loads(json.dumps(protocol.settings()))) == protocol
+    # Results files written when the schedule was stored as its config.
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "saved_models", "reference")
+    with open(os.path.join(root, "quick_seeds", "seed_0_results.json")) as f:
+        assert training.Protocol.from_settings(json.load(f)["protocol"]) == training.quick_protocol()
+    with open(os.path.join(root, "long_training", "seed_0_results.json")) as f:
+        design = training.Protocol.from_settings(json.load(f)["protocol"]["bare_al2"])
+    assert design == training.quick_protocol(
+        data_dir="/usr/share/datasets/fashion-mnist", epochs=80, lr_schedule="cosine", schedule="stable",
+        head_max_norm="initial", flood_level="noise_floor")
+    with pytest.raises(ValueError, match="\\['colour'\\] are no field of Protocol"):
+        training.Protocol.from_settings({**protocol.settings(), "colour": "red"})
