@@ -38,15 +38,26 @@ def views() -> dict:
     return out
 
 
-def _reference(holding_csv: pathlib.Path) -> str:
-    """The comparison variant of a holding table: the one variant of the results missing from its rows."""
+def _reference(holding_csv: pathlib.Path) -> Optional[str]:
+    """The comparison variant of a holding table: the one variant of the results missing from its rows.
+
+    None when every variant has its rows (a table of whether each run holds, without a comparison).
+    """
     rows = holding_csv.read_text().splitlines()[1:]
     in_rows = {row.split(",")[1] for row in rows}
     first = json.loads(next(holding_csv.parent.glob("seed_*_results.json")).read_text())
     missing = sorted(set(first["results"]) - in_rows)
+    if not missing:
+        return None
     if len(missing) != 1:
         raise ValueError(f"{holding_csv}: cannot tell the comparison variant from {missing}.")
     return missing[0]
+
+
+def _read(path: pathlib.Path) -> str:
+    """The file's text as written, line endings kept (the CSV views end their lines with \\r\\n)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -54,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a view differs")
     args = parser.parse_args(argv)
     rendered = views()
-    stale = [path for path, text in rendered.items() if not path.exists() or path.read_text() != text]
+    stale = [path for path, text in rendered.items() if not path.exists() or _read(path) != text]
     for path in stale:
         print(("stale: " if args.check else "rewrote: ") + str(path.relative_to(ROOT)))
         if not args.check:
