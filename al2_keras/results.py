@@ -159,6 +159,27 @@ def read_seed(directory: str, seed: int) -> dict:
     return read_run(os.path.join(directory, f"seed_{seed}"))
 
 
+def largest_differences(ours: Mapping, theirs: Mapping) -> Dict[str, Dict[str, float]]:
+    """Variant -> logged key -> largest absolute difference over the epochs, for every variant of `ours`.
+
+    Raises:
+        ValueError: `theirs` lacks a variant or a key of `ours`, or a series
+            has another number of epochs.
+    """
+    differences = {}
+    for name, run in ours.items():
+        if name not in theirs:
+            raise ValueError(f"{name!r} is not among the other run's variants {sorted(theirs)}.")
+        differences[name] = {}
+        for key, values in run["history"].items():
+            other = theirs[name]["history"].get(key)
+            if other is None or len(other) != len(values):
+                raise ValueError(f"{name} {key}: {len(values)} epochs here, "
+                                 f"{'none' if other is None else len(other)} in the other run.")
+            differences[name][key] = float(np.max(np.abs(np.subtract(values, other)))) if values else 0.0
+    return differences
+
+
 def read_seeds(directory: str) -> Tuple[dict, Dict[int, dict]]:
     """`(statistics, results by seed)` of a finished multi-seed run: its `seeds.json` and every seed's results.
 

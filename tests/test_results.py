@@ -100,3 +100,17 @@ def test_read_seeds_gives_the_statistics_and_every_seeds_results_or_names_a_run_
     results.write_seed_statistics(str(tmp_path), results.seed_statistics(by_seed))
     statistics, read = results.read_seeds(str(tmp_path))
     assert statistics["seeds"] == [1, 4] and read == by_seed
+
+
+def test_largest_differences_per_variant_and_key_and_mismatches_named():
+    ours = _run_results(0.2, 0.6, 0.5, 0.001)
+    theirs = _run_results(0.2, 0.6, 0.5, 0.001)
+    assert {key: set(v.values()) for key, v in results.largest_differences(ours, theirs).items()} == {
+        "bare_no_al2": {0.0}, "bare_al2": {0.0}}
+    theirs["bare_al2"]["history"]["val_accuracy"][1] = 0.55
+    assert results.largest_differences(ours, theirs)["bare_al2"]["val_accuracy"] == pytest.approx(0.05)
+    theirs["bare_al2"]["history"]["loss"] = [2.0]
+    with pytest.raises(ValueError, match="bare_al2 loss: 2 epochs here, 1 in the other run"):
+        results.largest_differences(ours, theirs)
+    with pytest.raises(ValueError, match="'bare_al2' is not among"):
+        results.largest_differences(ours, {"bare_no_al2": ours["bare_no_al2"]})
