@@ -52,6 +52,16 @@ class ImageData:
     num_classes: int
     source: str
 
+    def __post_init__(self):
+        for split in ("train", "test"):
+            images, labels = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            if np.ndim(images) != 4:
+                raise ValueError(f"`x_{split}` must be images shaped (N, height, width, channels). Received: shape "
+                                 f"{np.shape(images)}; add a channel axis to grayscale images (`x[..., None]`).")
+            if np.ndim(labels) != 1 or len(labels) != len(images):
+                raise ValueError(f"`y_{split}` must hold one class index per image of `x_{split}`. Received: "
+                                 f"{len(images)} images and labels of shape {np.shape(labels)}.")
+
 
 def read_idx(path: str) -> np.ndarray:
     """Reads one IDX file (raw or gzip-compressed) into a NumPy array.

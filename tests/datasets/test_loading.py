@@ -126,3 +126,12 @@ def test_labels_file_holding_images_is_an_error(tmp_path):
     _write_idx(str(tmp_path / "train-labels-idx1-ubyte"), arrays["train-images-idx3-ubyte"], compress=False)
     with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte must hold labels"):
         datasets.load_idx_directory(str(tmp_path))
+
+
+def test_image_data_refuses_images_without_a_channel_axis_and_labels_that_do_not_match():
+    images, labels = np.zeros((5, 28, 28, 1), np.uint8), np.zeros(5, int)
+    with pytest.raises(ValueError, match="`y_train` must hold one class index per image.*5 images and labels of "
+                                         "shape \\(4,\\)"):
+        datasets.ImageData("mnist", images, labels[:4], images, labels, 10, "test")
+    with pytest.raises(ValueError, match="`x_test` must be images shaped \\(N, height, width, channels\\)"):
+        datasets.ImageData("mnist", images, labels, images[..., 0], labels, 10, "test")
