@@ -26,8 +26,12 @@ def names() -> List[str]:
 
 def options_of(name: str) -> List[str]:
     """The options (constructor arguments) of the schedule named `name`."""
-    check_name(name)
-    return list(inspect.signature(NAMES[name]).parameters)
+    return list(_parameters(name))
+
+
+def _parameters(name: str):
+    """The constructor parameters of the schedule named `name` (checked)."""
+    return inspect.signature(NAMES[check_name(name)]).parameters
 
 
 def check_name(name) -> str:
@@ -47,7 +51,7 @@ def name_and_options(schedule) -> Tuple[str, dict]:
     """
     for name, cls in NAMES.items():
         if type(schedule) is cls:
-            defaults = {key: parameter.default for key, parameter in inspect.signature(cls).parameters.items()}
+            defaults = {key: parameter.default for key, parameter in _parameters(name).items()}
             return name, {key: value for key, value in schedule.get_config().items() if defaults.get(key) != value}
     raise ValueError(f"{schedule!r} is not one of the named schedules {names()} "
                      f"({', '.join(cls.__name__ for cls in NAMES.values())}).")
@@ -65,7 +69,7 @@ def get(identifier, **options) -> Callable[[int], float]:
         **options: The named schedule's arguments (names only).
     """
     if isinstance(identifier, str):
-        parameters = inspect.signature(NAMES[check_name(identifier)]).parameters
+        parameters = _parameters(identifier)
         unknown = sorted(set(options) - set(parameters))
         if unknown:
             raise ValueError(f"The {identifier!r} schedule has no option {unknown}; its options are "
