@@ -2,7 +2,7 @@
 
 Reads the file's protocol (`training.Protocol.from_settings`, older files
 included), trains each chosen variant as the runner trains it
-(`training.run_variant`), and prints, per variant, the largest absolute
+(`training.run_variants`, into a scratch directory), and prints, per variant, the largest absolute
 difference of every logged quantity over the epochs
 (`results.largest_differences`). Exits 1 if one exceeds `--tolerance`.
 
@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import tempfile
 from typing import Optional, Sequence
 
 
@@ -44,7 +45,7 @@ def reproduce(path: str, variants: Optional[Sequence[str]] = None, data_dir: Opt
     unknown = sorted(set(names) - set(saved["results"]))
     if unknown:
         raise ValueError(f"{path} has no variant {unknown}; it holds {sorted(saved['results'])}.")
-    retrained, prepared_by_data = {}, {}
+    variants = {}
     for name in names:
         run, protocol = saved["results"][name], protocols[name]
         if run["baseline"] not in training.BASELINES:  # a comparison arm: its results record its name instead
@@ -52,10 +53,10 @@ def reproduce(path: str, variants: Optional[Sequence[str]] = None, data_dir: Opt
                              "only variants of one protocol (Table 1's layout) can be retrained from it.")
         if data_dir is not None:
             protocol = dataclasses.replace(protocol, data_dir=data_dir)
-        key = tuple(getattr(protocol, field) for field in training.DATA_FIELDS)
-        if key not in prepared_by_data:
-            prepared_by_data[key] = training.prepare_data(protocol)
-        retrained[name] = training.run_variant(protocol, prepared_by_data[key], name, run["baseline"], run["al2"])
+        variants[name] = training.Variant(protocol, run["baseline"], run["al2"])
+    seed = next(iter(variants.values())).protocol.seed
+    with tempfile.TemporaryDirectory() as scratch:  # the runner's files; only the numbers are compared
+        retrained = training.run_variants(variants, [seed], scratch, seed_directories=False)[seed]
     return results.largest_differences(retrained, saved["results"])
 
 

@@ -8,7 +8,7 @@ callbacks (tf.data, tf.distribute) need TensorFlow and load on first use.
 from al2_keras.optional import lazy_attributes
 from al2_keras.results import CROSS_ENTROPY_NAME, variant_name  # the results schema, re-exported
 from al2_keras.training.build import build_model, compile_for_protocol
-from al2_keras.training.comparison import DATA_FIELDS, Variant, run_variants
+from al2_keras.training.comparison import Variant, run_variants
 from al2_keras.training.protocol import BASELINES, LR_SCHEDULES, NOISE_FLOOR, Protocol, paper_protocol, quick_protocol
 
 _LAZY = {
@@ -21,7 +21,7 @@ _LAZY = {
 __getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
-    "BASELINES", "CROSS_ENTROPY_NAME", "DATA_FIELDS", "LR_SCHEDULES", "NOISE_FLOOR", "Protocol", "build_model",
+    "BASELINES", "CROSS_ENTROPY_NAME", "LR_SCHEDULES", "NOISE_FLOOR", "Protocol", "build_model",
     "compile_for_protocol", "paper_protocol", "quick_protocol", "run_variants", "Variant", "variant_name",
     *_LAZY["runner"], *_LAZY["callbacks"],
 ]
