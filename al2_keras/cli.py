@@ -67,8 +67,8 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--mixup", type=arguments.positive_float, default=None, metavar="ALPHA",
                        help="train with mixup, Beta(ALPHA, ALPHA) mixing weights")
     group.add_argument("--initializer", choices=list(models.INITIALIZERS), default=None,
-                       help="initial weights of small_net: keras (Glorot kernels, zero biases; default) or torch "
-                            "(PyTorch's defaults, as the reference)")
+                       help="initial weights: reference (the reference's for the architecture; default), torch "
+                            "(PyTorch's defaults) or keras (Glorot kernels, zero biases, as a Keras model of your own)")
     group.add_argument("--loss", choices=list(losses.NAMES), default=None,
                        help="training loss: cross_entropy (the paper's, default) or a noise-robust one: "
                             "gce (q=0.7), sce (alpha 0.01, beta 1), bootstrap_soft (0.95), bootstrap_hard (0.8)")

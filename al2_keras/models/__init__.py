@@ -17,16 +17,15 @@ from al2_keras.models.batch_norm import TorchBatchNormalization
 from al2_keras.models.common import (
     AL2_NAME,
     DEFAULT_DROPOUT_POSITION,
-    DEFAULT_INITIALIZER,
     DROPOUT_POSITIONS,
     FEATURES_NAME,
-    INITIALIZERS,
     check_dropout_position,
     check_image_size,
     head_model,
     trunk_model,
 )
 from al2_keras.models.densenet import DENSENET_MINIMUM_SIZE, densenet121
+from al2_keras.models.initializers import DEFAULT_INITIALIZER, INITIALIZERS, ClampedNormal
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
 from al2_keras.models.small_net import SMALL_NET_MINIMUM_SIZE, small_net
 
@@ -73,8 +72,8 @@ def get(name: str, **options) -> keras.Model:
 
 
 __all__ = [
-    "AL2_NAME", "AdaptiveAveragePooling2D", "DEFAULT_DROPOUT_POSITION", "DEFAULT_INITIALIZER", "DROPOUT_POSITIONS",
-    "FEATURES_NAME", "INITIALIZERS",
+    "AL2_NAME", "AdaptiveAveragePooling2D", "ClampedNormal", "DEFAULT_DROPOUT_POSITION", "DEFAULT_INITIALIZER",
+    "DROPOUT_POSITIONS", "FEATURES_NAME", "INITIALIZERS",
     "TorchBatchNormalization", "alexnet",
     "check_dropout_position", "check_input_shape", "densenet121", "get", "head_model",
     "minimum_image_size", "names", "small_net", "trunk_model",

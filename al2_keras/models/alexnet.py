@@ -12,6 +12,7 @@ from al2_keras.models.common import (
     classifier,
     weight_decay_regularizer,
 )
+from al2_keras.models.initializers import DEFAULT_INITIALIZER, layer_initializers, scheme
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
 
 # The smallest height and width the architecture takes.
@@ -28,6 +29,7 @@ def alexnet(
     al2_weight: float = 0.01,
     name: str = "alexnet",
     dropout_position: str = DEFAULT_DROPOUT_POSITION,
+    initializer: str = DEFAULT_INITIALIZER,
 ) -> keras.Model:
     """The reference's AlexNet: its trunk, AL2 on the trunk output, its head.
 
@@ -50,9 +52,14 @@ def alexnet(
         al2_weight: Initial AL2 weight.
         name: Model name.
         dropout_position: Where the trunk's Dropout goes (see `small_net`).
+        initializer: `"reference"` (the default: PyTorch's default
+            initialization, which the reference's AlexNet keeps), `"torch"`
+            (the same here) or `"keras"` (Glorot-uniform kernels, zero
+            biases); `initializers.layer_initializers`.
     """
     check_image_size("alexnet", input_shape, ALEXNET_MINIMUM_SIZE)
     check_num_classes("alexnet", num_classes)
+    init = scheme(initializer, "alexnet")
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
     inputs = keras.Input(tuple(input_shape), name="images")
@@ -61,7 +68,8 @@ def alexnet(
              (256, 3, 1, 1, False), (256, 3, 1, 1, True)]
     for i, (filters, kernel, stride, pad, pool) in enumerate(convs, start=1):
         x = keras.layers.ZeroPadding2D(pad, name=f"pad{i}")(x)
-        x = keras.layers.Conv2D(filters, kernel, strides=stride, name=f"conv{i}", **reg)(x)
+        x = keras.layers.Conv2D(filters, kernel, strides=stride, name=f"conv{i}", **reg,
+                                **layer_initializers(init, kernel * kernel * x.shape[-1]))(x)
         if batch_norm:
             x = batch_norm_layer(f"batch_norm{i}", regularizer)(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
@@ -70,8 +78,9 @@ def alexnet(
     x = AdaptiveAveragePooling2D((6, 6), name="adaptive_pool")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     features_dropout = keras.layers.Dropout(dropout, name="features_dropout") if dropout > 0 else None
-    head = [keras.layers.Dense(4096, activation="relu", name="fc1", **reg)]
+    head = [keras.layers.Dense(4096, activation="relu", name="fc1", **reg,
+                               **layer_initializers(init, x.shape[-1]))]
     head += [keras.layers.Dropout(dropout, name="head_dropout")] if dropout > 0 else []
-    head += [keras.layers.Dense(4096, activation="relu", name="fc2", **reg)]
+    head += [keras.layers.Dense(4096, activation="relu", name="fc2", **reg, **layer_initializers(init, 4096))]
     return classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name,
-                       features_dropout, dropout_position)
+                       features_dropout, dropout_position, init)

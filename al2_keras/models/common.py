@@ -1,21 +1,18 @@
 """What the architectures share: the named trunk output, AL2, Dropout's place, the head's end."""
 
-import math
 import numbers
 
 import keras
 
 from al2_keras.layers import AL2, at_least_float32
 from al2_keras.models.batch_norm import TorchBatchNormalization
+from al2_keras.models.initializers import layer_initializers
 
 FEATURES_NAME = "features"
 AL2_NAME = "al2"
 DROPOUT_POSITIONS = ("before_al2", "after_al2")
 # Dropout before AL2, as the reference (its `Dropout` ends the trunk that AL2 regularizes).
 DEFAULT_DROPOUT_POSITION = "before_al2"
-INITIALIZERS = ("keras", "torch")
-# Keras's own initializers (Glorot-uniform kernels, zero biases).
-DEFAULT_INITIALIZER = "keras"
 
 
 def check_image_size(name: str, input_shape, minimum: int) -> None:
@@ -74,30 +71,13 @@ def batch_norm_layer(name: str, regularizer=None) -> keras.layers.BatchNormaliza
                                    beta_regularizer=regularizer, name=name)
 
 
-def layer_initializers(initializer: str, fan_in: int) -> dict:
-    """Kernel and bias initializer arguments of a Conv2D or Dense layer.
-
-    `"keras"`: none (Keras's Glorot-uniform kernels and zero biases).
-    `"torch"`: PyTorch's defaults for `nn.Conv2d` and `nn.Linear`, which the
-    reference's small CNN keeps: kernel and bias uniform in
-    `[-1/sqrt(fan_in), 1/sqrt(fan_in)]` (`kaiming_uniform_(a=sqrt(5))`).
-    """
-    if initializer not in INITIALIZERS:
-        raise ValueError(f"`initializer` must be one of {INITIALIZERS}. Received: initializer={initializer!r}")
-    if initializer == "keras":
-        return {}
-    bound = 1.0 / math.sqrt(fan_in)
-    return {"kernel_initializer": keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform"),
-            "bias_initializer": keras.initializers.RandomUniform(-bound, bound)}
-
-
 def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name,
-                features_dropout=None, dropout_position=DEFAULT_DROPOUT_POSITION, initializer=DEFAULT_INITIALIZER):
+                features_dropout=None, dropout_position=DEFAULT_DROPOUT_POSITION, scheme="keras"):
     """Names the trunk output, adds AL2, the head layers and a float32 softmax.
 
     `features_dropout` (a Dropout layer or None) goes before the `"features"`
     layer and AL2 (`"before_al2"`) or right after AL2 (`"after_al2"`).
-    `initializer` initializes the logits layer (`layer_initializers`).
+    `scheme` initializes the logits layer (`initializers.layer_initializers`).
     """
     check_dropout_position(dropout_position)
     x = trunk_output
@@ -110,7 +90,7 @@ def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, 
         x = features_dropout(x)
     for layer in head_layers:
         x = layer(x)
-    x = keras.layers.Dense(num_classes, name="logits", **reg, **layer_initializers(initializer, x.shape[-1]))(x)
+    x = keras.layers.Dense(num_classes, name="logits", **reg, **layer_initializers(scheme, x.shape[-1]))(x)
     # float32 at least: float32 under mixed precision, float64 in a float64 model.
     dtype = at_least_float32(keras.config.dtype_policy().compute_dtype)
     outputs = keras.layers.Activation("softmax", dtype=dtype, name="probabilities")(x)

@@ -11,6 +11,7 @@ from al2_keras.models.common import (
     classifier,
     weight_decay_regularizer,
 )
+from al2_keras.models.initializers import DEFAULT_INITIALIZER, reinitialize, scheme
 
 # The smallest height and width the architecture takes.
 DENSENET_MINIMUM_SIZE = 32
@@ -26,6 +27,7 @@ def densenet121(
     al2_weight: float = 0.01,
     name: str = "densenet121",
     dropout_position: str = DEFAULT_DROPOUT_POSITION,
+    initializer: str = DEFAULT_INITIALIZER,
 ) -> keras.Model:
     """DenseNet-121: `keras.applications` features as the trunk, a linear head.
 
@@ -46,15 +48,22 @@ def densenet121(
         al2_weight: Initial AL2 weight.
         name: Model name.
         dropout_position: Where that Dropout goes (see `small_net`).
+        initializer: `"reference"` (the default: the reference's
+            `weights_init_kaiming`, conv and dense kernels normal with std
+            sqrt(2/fan_in), BatchNorm gamma normal with std sqrt(2/9/64)
+            clamped to +-0.025, beta 0), `"torch"` (PyTorch's defaults) or
+            `"keras"` (the application's own); `initializers.reinitialize`.
     """
     if not batch_norm:
         raise ValueError("DenseNet-121 is built with BatchNormalization; batch_norm=False is not available.")
     check_image_size("densenet121", input_shape, DENSENET_MINIMUM_SIZE)
     check_num_classes("densenet121", num_classes)
+    init = scheme(initializer, "densenet121")
     regularizer = weight_decay_regularizer(weight_decay)
     inputs = keras.Input(tuple(input_shape), name="images")
     backbone = keras.applications.DenseNet121(
         include_top=False, weights=None, input_shape=tuple(input_shape), pooling="avg")
+    reinitialize(backbone, init)
     if regularizer is not None:
         for layer in backbone.layers:
             for attribute in ("kernel", "bias"):
@@ -65,4 +74,4 @@ def densenet121(
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
     features_dropout = keras.layers.Dropout(dropout, name="features_dropout") if dropout > 0 else None
     return classifier(inputs, x, [], al2, al2_weight, num_classes, reg, name,
-                       features_dropout, dropout_position)
+                       features_dropout, dropout_position, init)

@@ -6,14 +6,13 @@ import keras
 
 from al2_keras.models.common import (
     DEFAULT_DROPOUT_POSITION,
-    DEFAULT_INITIALIZER,
     batch_norm_layer,
     check_image_size,
     check_num_classes,
     classifier,
-    layer_initializers,
     weight_decay_regularizer,
 )
+from al2_keras.models.initializers import DEFAULT_INITIALIZER, layer_initializers, scheme
 
 # The smallest height and width the architecture takes.
 SMALL_NET_MINIMUM_SIZE = 16
@@ -60,9 +59,11 @@ def small_net(
             trunk, AL2 and the `"features"` output see dropped features) or
             `"after_al2"` (Dropout starts the head: AL2 sees the features
             as they are at test time, not scaled by 1 / (1 - rate)).
-        initializer: `"keras"` (Glorot-uniform kernels, zero biases) or
-            `"torch"` (PyTorch's default initialization, which the
-            reference's small CNN keeps; `common.layer_initializers`).
+        initializer: `"reference"` (the default: the reference's small CNN
+            keeps PyTorch's default initialization, kernels and biases
+            uniform in +-1/sqrt(fan_in)), `"torch"` (the same here) or
+            `"keras"` (Glorot-uniform kernels, zero biases);
+            `initializers.layer_initializers`.
 
     Returns:
         An uncompiled `keras.Model`.
@@ -73,22 +74,23 @@ def small_net(
         )
     check_image_size("small_net", input_shape, SMALL_NET_MINIMUM_SIZE)
     check_num_classes("small_net", num_classes)
+    init = scheme(initializer, "small_net")
     regularizer = weight_decay_regularizer(weight_decay)
     reg = {"kernel_regularizer": regularizer, "bias_regularizer": regularizer}
 
     inputs = keras.Input(tuple(input_shape), name="images")
     x = keras.layers.Conv2D(20, 5, name="conv1", **reg,
-                            **layer_initializers(initializer, 25 * inputs.shape[-1]))(inputs)
+                            **layer_initializers(init, 25 * inputs.shape[-1]))(inputs)
     x = keras.layers.ReLU(name="relu1")(x)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
-    x = keras.layers.Conv2D(50, 5, name="conv2", **reg, **layer_initializers(initializer, 25 * 20))(x)
+    x = keras.layers.Conv2D(50, 5, name="conv2", **reg, **layer_initializers(init, 25 * 20))(x)
     if batch_norm:
         x = batch_norm_layer("batch_norm", regularizer)(x)
     x = keras.layers.ReLU(name="relu2")(x)
     x = keras.layers.MaxPooling2D(2, name="pool2")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     features_dropout = keras.layers.Dropout(dropout, name="dropout") if dropout > 0 else None
-    head = [keras.layers.Dense(500, name="fc1", **reg, **layer_initializers(initializer, x.shape[-1])),
+    head = [keras.layers.Dense(500, name="fc1", **reg, **layer_initializers(init, x.shape[-1])),
             keras.layers.ReLU(name="relu3")]
     if name is None:
         parts = ["small_net"]
@@ -98,4 +100,4 @@ def small_net(
         parts += ["al2"] if al2 else []
         name = "_".join(parts)
     return classifier(inputs, x, head, al2, al2_weight, num_classes, reg, name,
-                       features_dropout, dropout_position, initializer)
+                       features_dropout, dropout_position, init)

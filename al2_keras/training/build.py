@@ -25,22 +25,19 @@ def build_model(
     take `input_shape` raises a ValueError naming its minimum size.
 
     Args:
-        protocol: Gives the architecture (`protocol.model`) and where
-            Dropout sits (`protocol.dropout_position`).
+        protocol: Gives the architecture (`protocol.model`), where
+            Dropout sits (`protocol.dropout_position`) and the initial
+            weights (`protocol.initializer`).
         input_shape: Shape of one image.
         num_classes: Number of classes.
         al2_weight: Initial AL2 weight.
         **options: The baseline's builder options (`BASELINES`), e.g.
             `batch_norm=True`, `dropout=0.5`, `weight_decay=5e-4`.
     """
-    if protocol.initializer != models.DEFAULT_INITIALIZER:
-        if protocol.model != "small_net":
-            raise ValueError(f"`initializer={protocol.initializer!r}` is available for small_net only. "
-                             f"Received: model={protocol.model!r}; use initializer='keras' with it.")
-        options = {**options, "initializer": protocol.initializer}
     model = models.get(
         protocol.model, input_shape=tuple(input_shape), num_classes=num_classes, al2=True,
-        al2_weight=al2_weight, dropout_position=protocol.dropout_position, **options)
+        al2_weight=al2_weight, dropout_position=protocol.dropout_position, initializer=protocol.initializer,
+        **options)
     if protocol.head_max_norm is not None:
         bound_head(model, protocol.head_max_norm)
     return model

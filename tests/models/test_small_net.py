@@ -67,8 +67,10 @@ def test_weight_decay_also_decays_batch_norm_gamma_and_beta_as_the_reference():
     assert small_net(batch_norm=True).get_layer("batch_norm").gamma_regularizer is None
 
 
-def test_torch_initializer_draws_within_pytorch_default_bounds():
-    model = small_net(initializer="torch")
+@pytest.mark.parametrize("initializer", ["reference", "torch"])
+def test_default_initializer_is_pytorchs_default_as_the_reference(initializer):
+    # The reference keeps PyTorch's default initialization for its small CNN.
+    model = small_net() if initializer == "reference" else small_net(initializer=initializer)
     for name, fan_in in (("conv1", 25), ("conv2", 500), ("fc1", 800), ("logits", 500)):
         kernel, bias = (np.asarray(w) for w in model.get_layer(name).get_weights())
         bound = 1 / np.sqrt(fan_in)
@@ -76,8 +78,13 @@ def test_torch_initializer_draws_within_pytorch_default_bounds():
         # Uniform on [-bound, bound]: standard deviation bound / sqrt(3), biases not zero.
         assert kernel.std() == pytest.approx(bound / np.sqrt(3), rel=0.1), name
         assert np.abs(bias).max() > bound / 4, name
-    keras_bias = np.asarray(small_net().get_layer("conv1").get_weights()[1])
-    assert not keras_bias.any()  # Keras's default: zero biases
+
+
+def test_keras_initializer_keeps_glorot_kernels_and_zero_biases():
+    kernel, bias = (np.asarray(w) for w in small_net(initializer="keras").get_layer("conv2").get_weights())
+    assert not bias.any()
+    limit = np.sqrt(6 / (25 * 20 + 25 * 50))  # Glorot-uniform: fan_in + fan_out
+    assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 1 / np.sqrt(500)
 
 
 def test_unknown_initializer_is_refused():

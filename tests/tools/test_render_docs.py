@@ -27,7 +27,7 @@ def test_a_number_typed_into_a_block_is_caught_and_restored():
 
 def test_a_value_in_a_sentence_is_restored_from_its_file():
     readme = (render_docs.ROOT / "README.md").read_text()
-    start = readme.index("<!-- value: saved_models/reference/figure1/summary.csv")
+    start = readme.index("<!-- value: saved_models/reference/keras_init/figure1/summary.csv")
     end = readme.index("<!-- /value -->", start)
     marker_end = readme.index("-->", start) + 3
     tampered = readme[:marker_end] + "0.999" + readme[end:]
@@ -36,15 +36,15 @@ def test_a_value_in_a_sentence_is_restored_from_its_file():
 
 
 def test_values_walk_json_paths_reduce_lists_and_pick_csv_cells():
-    seeds = "saved_models/reference/quick_seeds/seeds.json"
+    seeds = "saved_models/reference/keras_init/quick_seeds/seeds.json"
     values = render_docs.doc_tables.read_json(seeds)["variants"]["bare_al2"]["final_test_accuracy"]["values"]
     assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.1") == values[1]
     assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.max") == max(values)
     assert render_docs.format_value(0.63904, "%.1f") == "63.9"
-    cell = render_docs.lookup("saved_models/reference/figure1/summary.csv", "variant=with+AL2,epoch=51/cca_mean")
+    cell = render_docs.lookup("saved_models/reference/keras_init/figure1/summary.csv", "variant=with+AL2,epoch=51/cca_mean")
     assert 0 < cell < 1
     with pytest.raises(ValueError, match="selects 0 rows"):
-        render_docs.lookup("saved_models/reference/figure1/summary.csv", "variant=nobody,epoch=51/cca_mean")
+        render_docs.lookup("saved_models/reference/keras_init/figure1/summary.csv", "variant=nobody,epoch=51/cca_mean")
 
 
 def test_a_results_number_outside_a_block_is_flagged_unless_marked_typed_or_code():

@@ -32,13 +32,12 @@ def test_mixup_compiles_each_loss_for_soft_labels():
     assert isinstance(losses.get("gce", soft_labels=True), losses.GeneralizedCrossEntropy)
 
 
-def test_the_protocol_initializer_reaches_small_net_and_is_refused_elsewhere():
-    torch_init = training.build_model(training.quick_protocol(initializer="torch"), (28, 28, 1), 10)
-    keras_init = training.build_model(training.quick_protocol(), (28, 28, 1), 10)
-    assert np.asarray(torch_init.get_layer("conv1").get_weights()[1]).any()  # PyTorch draws biases
-    assert not np.asarray(keras_init.get_layer("conv1").get_weights()[1]).any()  # Keras zeroes them
-    with pytest.raises(ValueError, match="small_net only"):
-        training.build_model(training.quick_protocol(initializer="torch", model="alexnet"), (63, 63, 1), 10)
+@pytest.mark.parametrize("model, shape, layer", [("small_net", (28, 28, 1), "conv1"), ("alexnet", (63, 63, 1), "fc1")])
+def test_the_protocol_initializer_reaches_every_builder(model, shape, layer):
+    reference = training.build_model(training.quick_protocol(model=model), shape, 10)
+    keras_init = training.build_model(training.quick_protocol(model=model, initializer="keras"), shape, 10)
+    assert np.asarray(reference.get_layer(layer).get_weights()[1]).any()  # PyTorch draws biases
+    assert not np.asarray(keras_init.get_layer(layer).get_weights()[1]).any()  # Keras zeroes them
 
 
 def test_a_cosine_learning_rate_decays_to_zero_over_all_steps_and_needs_the_steps():

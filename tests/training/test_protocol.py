@@ -6,7 +6,7 @@ from al2_keras import training
 def test_quick_protocol_is_the_calibrated_one():
     protocol = training.quick_protocol()
     assert (protocol.dataset, protocol.train_size, protocol.corrupt) == ("fashion_mnist", 5000, 0.75)
-    assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("unit", 0.01, 0.9)
+    assert (protocol.scaling, protocol.learning_rate, protocol.momentum) == ("reference", 0.01, 0.9)
     assert (protocol.batch_size, protocol.epochs) == (64, 40)
     # The paper's schedule, one epoch standing for ten: 1.1**10 per epoch early on.
     assert (protocol.schedule, protocol.time_scale, protocol.schedule_options) == ("paper", 10, {})
@@ -74,18 +74,56 @@ def test_every_public_name_of_training_resolves():
     assert training.NOISE_FLOOR == "noise_floor"
 
 
-def test_each_knob_has_one_default_the_references_and_the_quick_preset_states_only_its_differences():
+# Every field of `Protocol()` beside the reference's value and where it comes from (majedelhelou/AL2, code/).
+REFERENCE_FIELDS = {
+    "model": ("small_net", "train.py: --arch_type 'smallNet'"),
+    "dataset": ("mnist", "train.py: --dataset_name 'MNIST'"),
+    "data_dir": (None, "not a knob: where the IDX files are (train.py downloads them)"),
+    "train_size": (None, "MNIST_utils.my_MNIST: all 60,000 training images"),
+    "corrupt": (0.75, "the paper's Table 1: train.py --percent_corrupt 75 (MNIST_utils.get_wrong_targets)"),
+    "scaling": ("reference", "train.py: transforms.Normalize(*normalizations['MNIST'])"),
+    "learning_rate": (0.001, "train.py: --lr 0.001"),
+    "lr_schedule": ("constant", "train.py: optim.SGD without a scheduler"),
+    "momentum": (0.5, "train.py: --momentum 0.5"),
+    "batch_size": (64, "train.py: --batch_size 64"),
+    "epochs": (700, "the paper's Table 1: epochs 100 to 700 (train.py --epochs)"),
+    "schedule": ("paper", "funnelNet_utils.get_map_weights"),
+    "time_scale": (1.0, "funnelNet_utils.get_map_weights: one weight per epoch"),
+    "schedule_options": ({}, "train.py: --mapweight_start 0.01, --mapweight_thres 5, --mapweight_fac1 1.1, fac2 1.01"),
+    "seed": (0, "train.py: --seed_data 0, --seed_model 0"),
+    "shrink_percent": (None, "train.py: --percent_shrink_data 100"),
+    "rotations": (False, "train.py: --aug_data False"),
+    "mixup_alpha": (None, "train.py: --mixup_alpha 0"),
+    "dropout_position": ("before_al2", "funnelNet_utils.get_smallNet_trunk: Dropout ends the trunk"),
+    "image_size": (None, "train.py: no transforms.Resize for smallNet"),
+    "init_seed": (None, "train.py: --seed_model equals --seed_data"),
+    "loss": ("cross_entropy", "funnelNet_utils.epoch_train_funnelNet: F.nll_loss on LogSoftmax"),
+    "initializer": ("reference", "train.py: weights_init_kaiming for denseNet only, PyTorch's defaults otherwise"),
+    "head_max_norm": (None, "funnelNet_utils.get_smallNet_fcs: an unconstrained head"),
+    "flood_level": (None, "funnelNet_utils.epoch_train_funnelNet: the loss as it is"),
+}
+
+
+def test_protocol_defaults_are_the_references_protocol_field_by_field():
     import dataclasses
 
-    from al2_keras import datasets, models
+    protocol = training.Protocol()
+    assert set(REFERENCE_FIELDS) == {field.name for field in dataclasses.fields(protocol)}
+    differing = {name: (getattr(protocol, name), value, source)
+                 for name, (value, source) in REFERENCE_FIELDS.items() if getattr(protocol, name) != value}
+    assert not differing
+    assert training.paper_protocol() == protocol
+    assert protocol.weight_schedule().get_config() == {"start": 0.01, "threshold": 5.0, "growth": 1.1,
+                                                   "late_growth": 1.01, "time_scale": 1.0}
+
+
+def test_the_quick_preset_differs_from_the_reference_only_in_scale_and_optimizer():
+    import dataclasses
 
     quick, paper = training.quick_protocol(), training.paper_protocol()
-    assert paper == training.Protocol()
-    assert (paper.dataset, paper.train_size, paper.scaling, paper.learning_rate, paper.epochs) == (
-        "mnist", None, datasets.DEFAULT_SCALING, 0.001, 700)
-    assert (paper.dropout_position, paper.initializer) == (models.DEFAULT_DROPOUT_POSITION, models.DEFAULT_INITIALIZER)
     differing = {f.name for f in dataclasses.fields(paper) if getattr(quick, f.name) != getattr(paper, f.name)}
-    assert differing == {"dataset", "train_size", "scaling", "learning_rate", "momentum", "epochs", "time_scale"}
+    assert differing == {"dataset", "train_size", "learning_rate", "momentum", "epochs", "time_scale"}
+    assert (quick.scaling, quick.initializer) == ("reference", "reference")
 
 
 @pytest.mark.parametrize("field, value, expected", [
@@ -117,14 +155,16 @@ def test_settings_read_back_into_the_same_protocol_older_results_files_included(
     protocol = training.quick_protocol(schedule="stable", schedule_options={"doubling_drop": 0.02}, seed=4,
                                        head_max_norm="initial", lr_schedule="cosine")
     assert training.Protocol.from_settings(json.loads(json.dumps(protocol.settings()))) == protocol
-    # Results files written when the schedule was stored as its config.
-    root = os.path.join(os.path.dirname(__file__), "..", "..", "saved_models", "reference")
+    # Results files written when the schedule was stored as its config, and before `initializer` existed
+    # (Keras's initialization then), with the quick preset's former scaling.
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "saved_models", "reference", "keras_init")
+    former_quick = {"scaling": "unit", "initializer": "keras"}
     with open(os.path.join(root, "quick_seeds", "seed_0_results.json")) as f:
-        assert training.Protocol.from_settings(json.load(f)["protocol"]) == training.quick_protocol()
+        assert training.Protocol.from_settings(json.load(f)["protocol"]) == training.quick_protocol(**former_quick)
     with open(os.path.join(root, "long_training", "seed_0_results.json")) as f:
         design = training.Protocol.from_settings(json.load(f)["protocol"]["bare_al2"])
     assert design == training.quick_protocol(
         data_dir="/usr/share/datasets/fashion-mnist", epochs=80, lr_schedule="cosine", schedule="stable",
-        head_max_norm="initial", flood_level="noise_floor")
+        head_max_norm="initial", flood_level="noise_floor", **former_quick)
     with pytest.raises(ValueError, match="\\['colour'\\] are no field of Protocol"):
         training.Protocol.from_settings({**protocol.settings(), "colour": "red"})
