@@ -4,12 +4,8 @@ import copy
 
 import keras
 
-# Keras's own console output (its callbacks print through it; it honours
-# keras.config.disable_interactive_logging). No public alias exists.
-from keras.src.utils import io_utils
-
 from al2_keras import schedules
-from al2_keras.layers import check_penalty_weight, find_al2_layers
+from al2_keras.layers import check_metric_names, check_penalty_weight
 
 WEIGHT_LOG_NAME = "al2_weight"
 
@@ -20,8 +16,9 @@ class AL2Scheduler(keras.callbacks.Callback):
     The weight of epoch `k` is `schedule(k)`, with `k` the epoch index that
     `fit` reports, so `fit(initial_epoch=k)` and a run resumed by
     `keras.callbacks.BackupAndRestore` continue the schedule where it stopped.
-    Every `AL2` layer of the model is found at the start of training, nested
-    models included. The weight used in each epoch is written to the epoch's
+    Every `AL2` layer of the model is found at the start of training, those
+    of nested models and of custom layers included; two that would log their
+    L_r under one name are refused there (`check_metric_names`). The weight used in each epoch is written to the epoch's
     logs as `al2_weight` (History, CSVLogger and TensorBoard show it).
 
     A schedule that learns from training (one with `update(epoch, logs)`,
@@ -52,7 +49,7 @@ class AL2Scheduler(keras.callbacks.Callback):
         self._weight = None
 
     def on_train_begin(self, logs=None):
-        layers = find_al2_layers(self.model)
+        layers = check_metric_names(self.model)
         if not layers:
             raise ValueError(
                 "AL2Scheduler found no AL2 layer in the model "
@@ -74,7 +71,7 @@ class AL2Scheduler(keras.callbacks.Callback):
             layer.set_weight(weight)
         self._weight = weight
         if self.verbose > 0:
-            io_utils.print_msg(f"\nEpoch {epoch + 1}: AL2Scheduler setting weight to {weight:.6g}.")
+            print(f"\nEpoch {epoch + 1}: AL2Scheduler setting weight to {weight:.6g}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self._weight is not None:

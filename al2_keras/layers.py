@@ -9,6 +9,8 @@ import numpy as np
 from keras import ops
 
 ACTIVATION_LOSS_NAME = "activation_loss"
+# The paper's start weight (`train.py`'s --mapweight_start), the layer's default.
+PAPER_START_WEIGHT = 0.01
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -16,12 +18,21 @@ class AL2(keras.layers.Layer):
     """Adds `weight * mean(square(inputs))` to the model's loss.
 
     The layer is the identity on its input. Place it on the trunk's output
-    (the last feature layer before the classifier head). In training it adds
-    the activation penalty of AL2 (El Helou et al., ICASSP 2020) through
+    (the last feature layer before the classifier head). It adds the
+    activation penalty of AL2 (El Helou et al., ICASSP 2020) through
     `add_loss`: the mean of the squared activations over the batch and every
-    feature axis, times `weight`. The weight is a non-trainable scalar
-    variable, moved each epoch by `al2_keras.AL2Scheduler`; a new value takes
-    effect without retracing, also under `jit_compile=True`.
+    feature axis, times `weight`. With a mask (a sequence's padding), the
+    mean runs over the unmasked positions only. The weight is a
+    non-trainable scalar variable, moved each epoch by
+    `al2_keras.AL2Scheduler`; a new value takes effect without retracing,
+    also under `jit_compile=True`.
+
+    The penalty is added in training and in evaluation alike, as Keras's
+    activity regularizers do: `loss` and `val_loss` are the same objective
+    (cross entropy plus the weighted penalty), so `EarlyStopping` and
+    `ReduceLROnPlateau` compare like with like. Both grow with the weight;
+    monitor the cross entropy (a `SparseCategoricalCrossentropy` metric) to
+    follow the fit alone. `predict` ignores it.
 
     The unweighted term (the paper's L_r) shows in the logs of `fit`
     (`activation_loss`) and of `evaluate` or validation
@@ -36,12 +47,15 @@ class AL2(keras.layers.Layer):
     Args:
         weight: Initial penalty weight, a finite float >= 0. Defaults to
             0.01, the start of the paper's schedule.
-        metric_name: Name of the L_r metric in the logs. Give each AL2 layer
-            of one model its own name.
+        metric_name: Name of the L_r metric in the logs. Each AL2 layer of
+            one model needs its own: `AL2Scheduler` refuses a model where two
+            share one (`check_metric_names`), and `insert_al2` names a second
+            layer's metric after the layer.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
-        Arbitrary, with the batch on the first axis.
+        Arbitrary, with the batch on the first axis. A mask, if any, covers
+        the leading axes (e.g. `(batch, time)` for `(batch, time, features)`).
 
     Output shape:
         Same shape as input.
@@ -55,7 +69,7 @@ class AL2(keras.layers.Layer):
     >>> model = keras.Model(inputs, outputs)
     """
 
-    def __init__(self, weight=0.01, metric_name=ACTIVATION_LOSS_NAME, **kwargs):
+    def __init__(self, weight: float = PAPER_START_WEIGHT, metric_name: str = ACTIVATION_LOSS_NAME, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.metric_name = metric_name
@@ -94,17 +108,24 @@ class AL2(keras.layers.Layer):
             )
         return variable  # tracked by the layer when assigned as an attribute
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, mask=None):
         # float32 at least (float16 squares overflow); float64 stays float64.
         dtype = at_least_float32(inputs.dtype)
-        activation_loss = ops.mean(ops.square(ops.cast(inputs, dtype)))
+        squares = ops.square(ops.cast(inputs, dtype))
+        if mask is None:
+            activation_loss = ops.mean(squares)
+        else:  # the mean over unmasked positions: a mask (batch, time) weighs (batch, time, ...)
+            weights = ops.cast(mask, dtype)
+            for _ in range(len(squares.shape) - len(mask.shape)):
+                weights = ops.expand_dims(weights, -1)
+            weights = ops.broadcast_to(weights, ops.shape(squares))
+            activation_loss = ops.divide_no_nan(ops.sum(squares * weights), ops.sum(weights))
         batch_size = ops.cast(ops.shape(inputs)[0], self._state_dtype)
         self.activation_loss_sum.assign_add(
             ops.cast(ops.stop_gradient(activation_loss), self._state_dtype) * batch_size
         )
         self.activation_loss_count.assign_add(batch_size)
-        if training:
-            self.add_loss(ops.cast(self.weight, dtype) * activation_loss)
+        self.add_loss(ops.cast(self.weight, dtype) * activation_loss)
         return inputs
 
     def set_weight(self, weight: float) -> None:
@@ -222,20 +243,27 @@ def check_penalty_weight(weight) -> float:
 
 
 def find_al2_layers(model: keras.layers.Layer) -> list:
-    """Returns every `AL2` layer in `model`, nested models included."""
-    found, seen = [], set()
+    """Returns every `AL2` layer in `model`: nested models and layers of custom layers included.
 
-    def visit(layer):
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        if isinstance(layer, AL2):
-            found.append(layer)
-        for sublayer in getattr(layer, "layers", None) or ():
-            visit(sublayer)
+    It walks the layers as Keras tracks them (`Layer._flatten_layers`, the
+    walk behind `Model.layers`; Keras has no public recursive form), so an
+    `AL2` held by a custom layer is found as Keras finds its losses.
+    """
+    return [layer for layer in model._flatten_layers(include_self=True, recursive=True) if isinstance(layer, AL2)]
 
-    visit(model)
-    return found
+
+def check_metric_names(model: keras.layers.Layer) -> list:
+    """Returns `model`'s `AL2` layers; raises if two log their L_r under one name (one would hide the other)."""
+    layers, by_name = find_al2_layers(model), {}
+    for layer in layers:
+        by_name.setdefault(layer.metric_name, []).append(layer.name)
+    clashes = {name: owners for name, owners in by_name.items() if len(owners) > 1}
+    if clashes:
+        name, owners = next(iter(clashes.items()))
+        raise ValueError(
+            f"The AL2 layers {owners} of model '{model.name}' all log their L_r as {name!r}, so the logs would keep "
+            f"one of them. Give each its own: `AL2(metric_name='{owners[1]}_{ACTIVATION_LOSS_NAME}')`.")
+    return layers
 
 
 class ActivationLoss(ActivationLossMetric):

@@ -72,10 +72,38 @@ def test_penalty_is_weight_times_mean_square():
     np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-6)
 
 
-def test_no_penalty_in_inference():
+def test_penalty_is_added_in_evaluation_too_as_keras_activity_regularizers():
     layer = AL2(weight=0.37)
-    layer(np.ones((2, 3), "float32"), training=False)
-    assert layer.losses == []
+    layer(2 * np.ones((2, 3), "float32"), training=False)
+    assert [float(keras.ops.convert_to_numpy(loss)) for loss in layer.losses] == [pytest.approx(0.37 * 4)]
+
+
+def test_evaluate_loss_is_cross_entropy_plus_weighted_activation_loss_like_fits():
+    model = _tiny_model(weight=0.7)
+    x, y = _data(n=32)
+    logs = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    np.testing.assert_allclose(logs["loss"], logs["cross_entropy"] + 0.7 * logs["activation_loss"], rtol=1e-5)
+
+
+def test_a_mask_restricts_the_mean_to_unmasked_positions():
+    x = np.arange(2 * 3 * 2, dtype="float32").reshape(2, 3, 2)
+    mask = np.array([[True, True, False], [True, False, False]])
+    layer = AL2(weight=1.0)
+    layer(x, mask=mask)
+    expected = np.mean(x[mask] ** 2)
+    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(layer.losses[0])), expected, rtol=1e-6)
+
+
+def test_a_masked_sequence_model_logs_the_unmasked_mean():
+    tokens = np.array([[3, 1, 0, 0], [2, 2, 2, 0]])  # 0 pads
+    inputs = keras.Input((4,), dtype="int32")
+    embedding = keras.layers.Embedding(4, 2, mask_zero=True)
+    outputs = keras.layers.GlobalAveragePooling1D()(AL2(weight=0.0)(embedding(inputs)))
+    model = keras.Model(inputs, outputs)
+    embedding.set_weights([np.array([[0, 0], [3, 3], [3, 3], [3, 3]], "float32")])  # the pad embeds to zeros
+    model.compile(loss="mse")
+    logs = model.evaluate(tokens, np.zeros((2, 2)), return_dict=True, verbose=0)
+    assert logs["activation_loss"] == pytest.approx(9.0)  # padding (zeros would pull it down) not counted
 
 
 @tensorflow_only
@@ -204,9 +232,9 @@ def test_new_weight_needs_no_retracing(jit_compile, monkeypatch):
     traces = []
     original_call = AL2.call
 
-    def counting_call(self, inputs, training=None):
-        traces.append(training)  # Python side effect: runs only while tracing
-        return original_call(self, inputs, training=training)
+    def counting_call(self, inputs, mask=None):
+        traces.append(1)  # Python side effect: runs only while tracing
+        return original_call(self, inputs, mask=mask)
 
     monkeypatch.setattr(AL2, "call", counting_call)
     traces_after_first_epoch = []
@@ -218,12 +246,15 @@ def test_new_weight_needs_no_retracing(jit_compile, monkeypatch):
     assert len(traces) == traces_after_first_epoch[0]
 
 
-def test_predict_works_and_is_identity_through_layer():
+def test_predict_passes_the_features_through_the_layer_unchanged():
     model = _tiny_model()
     x, _ = _data(n=5)
-    probabilities = model.predict(x, verbose=0)
-    assert probabilities.shape == (5, 3)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    trunk = keras.Model(model.inputs, model.get_layer("trunk").output)
+    through_al2 = keras.Model(model.inputs, model.get_layer("al2").output)
+    np.testing.assert_array_equal(through_al2.predict(x, verbose=0), trunk.predict(x, verbose=0))
+    head = model.get_layer("head")
+    expected = keras.ops.convert_to_numpy(head(trunk.predict(x, verbose=0)))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
 
 
 def test_keras_file_round_trip_keeps_weight_and_predictions(tmp_path):
@@ -284,6 +315,47 @@ def test_find_al2_layers_reaches_nested_models():
     outputs = AL2(name="outer_al2", metric_name="outer_loss")(inner(inputs))
     model = keras.Model(inputs, outputs)
     assert sorted(layer.name for layer in find_al2_layers(model)) == ["inner_al2", "outer_al2"]
+
+
+class _Block(keras.layers.Layer):
+    """A custom layer that holds an AL2 layer of its own."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(4, activation="relu")
+        self.al2 = AL2(weight=0.0, name="block_al2")
+
+    def call(self, inputs):
+        return self.al2(self.dense(inputs))
+
+
+def test_an_al2_layer_inside_a_custom_layer_is_found_and_scheduled():
+    inputs = keras.Input((6,))
+    outputs = keras.layers.Dense(3, activation="softmax")(_Block()(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert [layer.name for layer in find_al2_layers(model)] == ["block_al2"]
+    x, y = _data()
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[AL2Scheduler(lambda epoch: 0.5 + epoch)]).history
+    assert history["al2_weight"] == [0.5, 1.5]
+    assert float(keras.ops.convert_to_numpy(model.layers[1].al2.weight)) == 1.5
+
+
+def test_two_al2_layers_log_one_l_r_each_or_the_clash_is_refused():
+    def model_with(second_metric_name):
+        inputs = keras.Input((6,))
+        x = AL2(name="first")(keras.layers.Dense(5, activation="relu")(inputs))
+        x = AL2(name="second", metric_name=second_metric_name)(keras.layers.Dense(4, activation="relu")(x))
+        model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return model
+
+    x, y = _data()
+    with pytest.raises(ValueError, match="\\['first', 'second'\\].*'activation_loss'.*metric_name='second_"):
+        model_with("activation_loss").fit(x, y, verbose=0, callbacks=[AL2Scheduler()])
+    history = model_with("second_activation_loss").fit(x, y, epochs=1, verbose=0, callbacks=[AL2Scheduler()])
+    first, second = history.history["activation_loss"][0], history.history["second_activation_loss"][0]
+    assert first > 0 and second > 0 and first != second
 
 
 def _mirrored_history(strategy):
