@@ -41,7 +41,8 @@ def test_values_walk_json_paths_reduce_lists_and_pick_csv_cells():
     assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.1") == values[1]
     assert render_docs.lookup(seeds, "variants.bare_al2.final_test_accuracy.values.max") == max(values)
     assert render_docs.format_value(0.63904, "%.1f") == "63.9"
-    cell = render_docs.lookup("saved_models/reference/keras_init/figure1/summary.csv", "variant=with+AL2,epoch=51/cca_mean")
+    cell = render_docs.lookup("saved_models/reference/keras_init/figure1/summary.csv",
+                              "variant=with+AL2,epoch=51/cca_mean")
     assert 0 < cell < 1
     with pytest.raises(ValueError, match="selects 0 rows"):
         render_docs.lookup("saved_models/reference/keras_init/figure1/summary.csv", "variant=nobody,epoch=51/cca_mean")
