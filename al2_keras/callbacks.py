@@ -1,6 +1,7 @@
 """The Keras callback that moves the AL2 weight along a schedule."""
 
 import copy
+from typing import Any
 
 import keras
 
@@ -33,13 +34,13 @@ class AL2Scheduler(keras.callbacks.Callback):
             a constant weight. Defaults to the paper's `ProgressiveSchedule()`.
         verbose: If 1, prints the weight at the start of each epoch.
 
-    Example:
+    Examples:
 
     >>> scheduler = AL2Scheduler(ProgressiveSchedule.time_compressed(10))
     >>> # model.fit(x, y, epochs=40, callbacks=[scheduler])
     """
 
-    def __init__(self, schedule=None, verbose: int = 0):
+    def __init__(self, schedule: Any = None, verbose: int = 0):
         super().__init__()
         schedule = schedules.get(schedule)
         if _learns(schedule):

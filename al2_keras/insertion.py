@@ -44,7 +44,7 @@ def insert_al2(
             more than once in the model (which call to regularize would be
             ambiguous), or if its output is not a single tensor.
 
-    Example:
+    Examples:
 
     >>> base = keras.applications.ResNet50(
     ...     input_shape=(32, 32, 3), weights=None, classes=10)

@@ -3,6 +3,7 @@
 import math
 import warnings
 import weakref
+from typing import Any, Optional
 
 import keras
 import numpy as np
@@ -60,7 +61,7 @@ class AL2(keras.layers.Layer):
     Output shape:
         Same shape as input.
 
-    Example:
+    Examples:
 
     >>> inputs = keras.Input((8,))
     >>> features = keras.layers.Dense(4, activation="relu")(inputs)
@@ -69,7 +70,7 @@ class AL2(keras.layers.Layer):
     >>> model = keras.Model(inputs, outputs)
     """
 
-    def __init__(self, weight: float = PAPER_START_WEIGHT, metric_name: str = ACTIVATION_LOSS_NAME, **kwargs):
+    def __init__(self, weight: float = PAPER_START_WEIGHT, metric_name: str = ACTIVATION_LOSS_NAME, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.metric_name = metric_name
@@ -108,7 +109,7 @@ class AL2(keras.layers.Layer):
             )
         return variable  # tracked by the layer when assigned as an attribute
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: Any, mask: Optional[Any] = None) -> Any:
         # float32 at least (float16 squares overflow); float64 stays float64.
         dtype = at_least_float32(inputs.dtype)
         squares = ops.square(ops.cast(inputs, dtype))

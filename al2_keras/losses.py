@@ -7,6 +7,7 @@ returns one by the runner's `--loss` name.
 """
 
 import math
+from typing import Any, Optional
 
 import keras
 from keras import ops
@@ -101,7 +102,7 @@ class Bootstrapping(keras.losses.Loss):
         beta: Weight of the given label; None for the paper's value of `mode`.
     """
 
-    def __init__(self, mode: str = "soft", beta=None, name=None, **kwargs):
+    def __init__(self, mode: str = "soft", beta: Optional[float] = None, name: Optional[str] = None, **kwargs: Any):
         if mode not in ("soft", "hard"):
             raise ValueError(f"`mode` must be 'soft' or 'hard'. Received: mode={mode!r}")
         beta = {"soft": 0.95, "hard": 0.8}[mode] if beta is None else float(beta)
@@ -140,7 +141,7 @@ class Flooding(keras.losses.Loss):
         level: The flood level `b`, a finite number >= 0.
     """
 
-    def __init__(self, loss, level: float, name: str = "flooding", **kwargs):
+    def __init__(self, loss: Any, level: float, name: str = "flooding", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         if isinstance(loss, dict):
             loss = keras.losses.deserialize(loss)

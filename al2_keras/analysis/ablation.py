@@ -103,7 +103,8 @@ def cumulative_ablation(
 
     Args:
         model: A functional classifier with a trunk output layer `features`.
-        images, labels: The evaluation set (clean labels).
+        images: The evaluation images.
+        labels: Their clean labels (class indices).
         fractions: Ablated shares, each in [0, 1].
         mode: "element" or "unit" (see `ablation_masks`).
         seeds: One mask draw per seed.

@@ -1,5 +1,7 @@
 """BatchNormalization with PyTorch's running statistics, as the reference's `BatchNorm2d` keeps them."""
 
+from typing import Any
+
 import keras
 from keras import ops
 
@@ -27,12 +29,12 @@ class TorchBatchNormalization(keras.layers.BatchNormalization):
         Same shape as input.
     """
 
-    def __init__(self, unbiased: bool = True, **kwargs):
+    def __init__(self, unbiased: bool = True, **kwargs: Any):
         super().__init__(**kwargs)
         self.unbiased = bool(unbiased)
 
     def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable and self.unbiased) or self.renorm or mask is not None:
+        if not (training and self.trainable and self.unbiased) or getattr(self, "renorm", False) or mask is not None:
             return super().call(inputs, training=training, mask=mask)
         dtype = keras.backend.result_type(inputs.dtype, "float32")
         x = ops.cast(inputs, dtype)

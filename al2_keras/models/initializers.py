@@ -8,6 +8,7 @@ architecture; `"torch"` and `"keras"` pick one scheme for every architecture.
 """
 
 import math
+from typing import Optional
 
 import keras
 import numpy as np
@@ -50,7 +51,8 @@ class ClampedNormal(keras.initializers.Initializer):
         seed: Seed of the draw; None draws from Keras's global seed.
     """
 
-    def __init__(self, stddev: float = KAIMING_GAMMA_STDDEV, clamp: float = KAIMING_GAMMA_CLAMP, seed=None):
+    def __init__(self, stddev: float = KAIMING_GAMMA_STDDEV, clamp: float = KAIMING_GAMMA_CLAMP,
+                 seed: Optional[int] = None):
         if not stddev > 0 or not clamp > 0:
             raise ValueError(f"`stddev` and `clamp` must be > 0. Received: stddev={stddev}, clamp={clamp}")
         self.stddev, self.clamp, self.seed = float(stddev), float(clamp), seed

@@ -1,6 +1,7 @@
 """Adaptive average pooling to a fixed output size, as PyTorch's AdaptiveAvgPool2d."""
 
 import math
+from typing import Any, Tuple, Union
 
 import keras
 import numpy as np
@@ -34,7 +35,7 @@ class AdaptiveAveragePooling2D(keras.layers.Layer):
         `(batch, h, w, channels)`.
     """
 
-    def __init__(self, output_size=(6, 6), **kwargs):
+    def __init__(self, output_size: Union[int, Tuple[int, int]] = (6, 6), **kwargs: Any):
         super().__init__(**kwargs)
         self.output_size = tuple(int(s) for s in output_size)
 

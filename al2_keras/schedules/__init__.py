@@ -6,7 +6,7 @@ by name.
 """
 
 import inspect
-from typing import Callable, List, Tuple
+from typing import Any, Callable, List, Tuple
 
 import keras
 
@@ -57,7 +57,7 @@ def name_and_options(schedule) -> Tuple[str, dict]:
                      f"({', '.join(cls.__name__ for cls in NAMES.values())}).")
 
 
-def get(identifier, **options) -> Callable[[int], float]:
+def get(identifier: Any, **options: Any) -> Callable[[int], float]:
     """Returns a schedule from a name, a schedule, a callable, a number or a config.
 
     Args:

@@ -2,7 +2,7 @@
 
 import math
 import warnings
-from typing import Optional
+from typing import Any, Optional
 
 import keras
 
@@ -29,11 +29,11 @@ class ProgressiveSchedule:
         late_growth: Factor per step at or above the threshold, >= 1.
         time_scale: Steps of the recursion per epoch, > 0 (1: one per epoch).
 
-    Example:
+    Examples:
 
     >>> schedule = ProgressiveSchedule()
-    >>> [round(schedule(epoch), 4) for epoch in range(3)]
-    [0.01, 0.011, 0.0121]
+    >>> round(schedule(2), 4)  # 0.01, then times 1.1 per epoch
+    0.0121
     """
 
     def __init__(
@@ -56,7 +56,7 @@ class ProgressiveSchedule:
         self._crossing_cache = None
 
     @classmethod
-    def time_compressed(cls, time_scale: Optional[float] = None, **kwargs) -> "ProgressiveSchedule":
+    def time_compressed(cls, time_scale: Optional[float] = None, **kwargs: Any) -> "ProgressiveSchedule":
         """A schedule where one epoch stands for `time_scale` epochs of the base one.
 
         `time_compressed(10)(k)` is exactly the paper's weight at epoch

@@ -49,7 +49,7 @@ class StableSchedule:
             weight, > 0.
         monitor: Logs key of the training cross-entropy.
 
-    Example:
+    Examples:
 
     >>> schedule = StableSchedule(time_scale=10)
     >>> # model.fit(..., callbacks=[AL2Scheduler(schedule)])

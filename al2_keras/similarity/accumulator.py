@@ -3,7 +3,7 @@
 The accumulator calls the measures; the measures never import it.
 """
 
-from typing import Optional
+from typing import Any, Optional
 
 from al2_keras.optional import require
 from al2_keras.similarity.cca import cca_from_moments
@@ -29,7 +29,7 @@ class CovarianceAccumulator:
     covariance as accurate as the two-pass in-memory computation for
     activations whose mean is large against their spread.
 
-    Example:
+    Examples:
 
     >>> acc = CovarianceAccumulator()
     >>> for x_batch, y_batch in batches:           # (p, b) and (q, b)
@@ -58,7 +58,7 @@ class CovarianceAccumulator:
         self._start(x, y)
         self._add(_shifted_sums(x, y, self._shift_x, self._shift_y), int(x.shape[1]))
 
-    def update_distributed(self, strategy: tf.distribute.Strategy, x, y) -> None:
+    def update_distributed(self, strategy: tf.distribute.Strategy, x: Any, y: Any) -> None:
         """Adds per-replica activations under a `tf.distribute` strategy.
 
         Each replica sums its own datapoints (around a shift shared by all
@@ -68,8 +68,9 @@ class CovarianceAccumulator:
 
         Args:
             strategy: The strategy that produced `x` and `y`.
-            x, y: Per-replica values (as from `strategy.run`) of activations
-                (p, b_r) and (q, b_r), b_r the datapoints of replica r.
+            x: Per-replica values (as from `strategy.run`) of activations
+                (p, b_r), b_r the datapoints of replica r.
+            y: The same for the second representation, (q, b_r).
         """
         local_x = [as_activations(a, "x") for a in strategy.experimental_local_results(x)]
         local_y = [as_activations(b, "y") for b in strategy.experimental_local_results(y)]

@@ -1,5 +1,6 @@
 """Linear centred kernel alignment (Kornblith et al., 2019)."""
 
+from typing import Any
 
 from al2_keras.optional import require
 from al2_keras.similarity import covariances as moments_lib
@@ -29,7 +30,7 @@ def _debiased_dot(dot, rows_x, rows_y, n):
     )
 
 
-def linear_cka(x, y, unbiased: bool = False) -> float:
+def linear_cka(x: Any, y: Any, unbiased: bool = False) -> float:
     """Linear CKA between two representations (neurons, datapoints).
 
     Args:

@@ -1,11 +1,13 @@
 """Convolutional activations as (neurons, datapoints) matrices."""
 
+from typing import Any
+
 from al2_keras.optional import require
 
 tf = require("tensorflow", "al2_keras.similarity")
 
 
-def conv_to_neurons(activations, spatial_mean: bool = False) -> tf.Tensor:
+def conv_to_neurons(activations: Any, spatial_mean: bool = False) -> tf.Tensor:
     """Turns conv activations (N, H, W, C) into (C, datapoints).
 
     Args:

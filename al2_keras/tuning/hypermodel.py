@@ -5,7 +5,7 @@ hyperparameter is declared in `build`, so that the first trial runs with
 sampled values rather than silently with defaults.
 """
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import keras
 
@@ -19,7 +19,7 @@ keras_tuner = require("keras_tuner", "al2_keras.tuning")
 
 
 def default_model_builder(
-    input_shape=(28, 28, 1), num_classes: int = 10, protocol: Optional[Protocol] = None
+    input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, protocol: Optional[Protocol] = None
 ) -> Callable[[keras_tuner.HyperParameters], keras.Model]:
     """A builder of the protocol's model with an AL2 layer, compiled as the runner compiles it.
 
@@ -68,10 +68,10 @@ class AL2HyperModel(keras_tuner.HyperModel):
 
     def __init__(
         self,
-        build_model=None,
+        build_model: Optional[Callable[[keras_tuner.HyperParameters], keras.Model]] = None,
         search_space: Optional[ScheduleSearchSpace] = None,
         score: str = "last",
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(**kwargs)
         if score not in ("last", "best"):

@@ -1,7 +1,7 @@
 """The tuner factory, the search's results, and the held-out comparison."""
 
 import os
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from al2_keras import datasets, results, training
 from al2_keras.optional import require
@@ -49,7 +49,7 @@ def make_tuner(
     project_name: str = "al2",
     overwrite: bool = False,
     seed: int = 0,
-    **kwargs,
+    **kwargs: Any,
 ) -> keras_tuner.Tuner:
     """A RandomSearch, BayesianOptimization or Hyperband tuner over `hypermodel`.
 
@@ -59,8 +59,9 @@ def make_tuner(
         objective: Metric to maximize (a `val_` metric: never the test set).
         max_trials: Trials of RandomSearch and BayesianOptimization.
         max_epochs: Hyperband's largest epoch budget.
-        directory, project_name: Where the tuner keeps its state; a rerun
-            with `overwrite=False` resumes and skips finished trials.
+        directory: Where the tuner keeps its state; a rerun with
+            `overwrite=False` resumes and skips finished trials.
+        project_name: The state's folder inside `directory`.
         overwrite: Start afresh, deleting the tuner's state.
         seed: Seed of the search.
         **kwargs: Passed to the tuner, e.g. `distribution_strategy` (each
