@@ -58,6 +58,13 @@ class AL2Scheduler(keras.callbacks.Callback):
                 "to regularize, or remove the callback."
             )
         self._layers = layers
+        monitor = getattr(self.schedule, "monitor", None)
+        logged = _compiled_metric_names(self.model)
+        if _learns(self.schedule) and monitor is not None and logged is not None and monitor not in logged:
+            raise ValueError(
+                f"{type(self.schedule).__name__} follows {monitor!r} in the training logs, but the model "
+                f"'{self.model.name}' is compiled to log {sorted(logged)}. Compile with `metrics=[keras.metrics."
+                f"SparseCategoricalCrossentropy(name={monitor!r})]` or pass `monitor=` the key of your training loss.")
 
     def on_epoch_begin(self, epoch, logs=None):
         raw = self.schedule(epoch)
@@ -88,6 +95,29 @@ class AL2Scheduler(keras.callbacks.Callback):
         """Restores `get_state()`'s dict into the schedule."""
         if _learns(self.schedule):
             self.schedule.set_state(state)
+
+
+def _compiled_metric_names(model: keras.Model):
+    """The names `fit` logs for a compiled model ("loss" and its metrics'), or None if it is not compiled.
+
+    Read from `get_compile_config()` (public): a metric given as a string is
+    logged under it, a metric object under its config's name.
+    """
+    config = model.get_compile_config() or {}
+    if "loss" not in config and "metrics" not in config:
+        return None
+    names, pending = {"loss"}, [config.get("metrics")]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            names.add(item)
+        elif isinstance(item, dict) and "class_name" in item:
+            names.add(item.get("config", {}).get("name", item["class_name"]))
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return names
 
 
 def _learns(schedule) -> bool:

@@ -136,9 +136,12 @@ def prepare_or_fail(protocol, **kwargs):
 
     try:
         prepared = training.prepare_data(protocol, **kwargs)
-        models.check_input_shape(protocol.model, prepared.x_train.shape[1:])
     except (FileNotFoundError, ValueError) as error:
         arguments.fail(f"{error}")
+    try:
+        models.check_input_shape(protocol.model, prepared.x_train.shape[1:])
+    except ValueError as error:  # the library names the size; the script names its flags
+        arguments.fail(f"{error} Here: --image-size {models.minimum_image_size(protocol.model)}, or another --model.")
     return prepared
 
 

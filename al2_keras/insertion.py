@@ -5,12 +5,13 @@ from typing import Optional
 import keras
 
 from al2_keras.layers import ACTIVATION_LOSS_NAME, AL2, find_al2_layers
+from al2_keras.schedules.constants import PAPER_START
 
 
 def insert_al2(
     model: keras.Model,
     after: str,
-    weight: float = 0.01,
+    weight: float = PAPER_START,
     name: Optional[str] = None,
     metric_name: Optional[str] = None,
 ) -> keras.Model:

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from al2_keras.schedules.constants import PAPER_START
+
 ACTIVATION_LOSS_NAME = "activation_loss"
-# The paper's start weight (`train.py`'s --mapweight_start), the layer's default.
-PAPER_START_WEIGHT = 0.01
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -70,7 +70,7 @@ class AL2(keras.layers.Layer):
     >>> model = keras.Model(inputs, outputs)
     """
 
-    def __init__(self, weight: float = PAPER_START_WEIGHT, metric_name: str = ACTIVATION_LOSS_NAME, **kwargs: Any):
+    def __init__(self, weight: float = PAPER_START, metric_name: str = ACTIVATION_LOSS_NAME, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.metric_name = metric_name

@@ -149,3 +149,28 @@ def test_learning_schedule_gets_each_epochs_logs_and_the_template_stays_fresh():
     assert history["al2_weight"][:3] == pytest.approx([0.05, 0.1, 0.2])
     steps = np.array(history["al2_weight"][3:]) / np.array(history["al2_weight"][2:-1])
     assert np.all((steps >= 1 / 1.5 - 1e-9) & (steps <= 1.5 + 1e-9))
+
+
+def test_a_learning_schedule_that_cannot_read_its_monitor_is_refused_before_training():
+    inputs = keras.Input((6,))
+    outputs = keras.layers.Dense(3, activation="softmax")(AL2()(keras.layers.Dense(5, activation="relu")(inputs)))
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])  # no cross_entropy
+    epochs_run = []
+    x, y = _data()
+    with pytest.raises(ValueError, match="follows 'cross_entropy'.*compiled to log \\['accuracy', 'loss'\\]"):
+        record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_run.append(epoch))
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[AL2Scheduler(_stable()), record])
+    assert epochs_run == []
+
+
+def test_a_stock_backup_and_restore_that_drops_a_learned_state_is_refused(tmp_path):
+    x, y = _data()
+    backup = str(tmp_path / "backup")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _model().fit(x, y, batch_size=8, epochs=6, verbose=0, callbacks=[
+            keras.callbacks.BackupAndRestore(backup), AL2Scheduler(_stable()), _CrashAtEpoch(4)])
+    # Keras's own callback restores the model and the epoch, not what the schedule learned.
+    with pytest.raises(ValueError, match="has learned nothing, yet epoch 5 is past its progressive start"):
+        _model().fit(x, y, batch_size=8, epochs=6, verbose=0, callbacks=[
+            keras.callbacks.BackupAndRestore(backup), AL2Scheduler(_stable())])

@@ -151,12 +151,16 @@ def test_dict_that_is_not_a_serialized_schedule_is_an_error():
         schedules.get({0: 0.1, 5: 1.0})
 
 
-def test_every_named_schedule_takes_a_time_scale_and_names_its_options():
+def test_the_growing_schedules_take_a_time_scale_a_constant_has_none_and_each_names_its_options():
     assert schedules.names() == ["constant", "paper", "stable"]
-    for name in schedules.names():
-        options = {"weight": 0.5} if name == "constant" else {}
-        assert callable(schedules.get(name, time_scale=10, **options))
-    assert schedules.get("constant", weight=0.5, time_scale=10)(7) == 0.5  # a constant is one at every scale
+    for name in ("paper", "stable"):
+        assert schedules.get(name, time_scale=10)(1) == pytest.approx(schedules.get(name)(10))
+    with pytest.raises(ValueError, match="'constant' schedule has no option \\['time_scale'\\]"):
+        schedules.get("constant", weight=0.5, time_scale=10)
+    # A protocol's time scale reaches only the schedules that have one.
+    from al2_keras import training
+
+    assert training.quick_protocol(schedule="constant", schedule_options={"weight": 0.5}).weight_schedule()(7) == 0.5
     assert schedules.options_of("stable") == ["start", "threshold", "growth", "late_growth", "time_scale",
                                               "doubling_drop", "monitor"]
     with pytest.raises(ValueError, match="'stable' schedule has no option \\['weight'\\]; its options are"):

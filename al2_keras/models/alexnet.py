@@ -14,6 +14,7 @@ from al2_keras.models.common import (
 )
 from al2_keras.models.initializers import DEFAULT_INITIALIZER, layer_initializers, scheme
 from al2_keras.models.pooling import AdaptiveAveragePooling2D
+from al2_keras.schedules.constants import PAPER_START
 
 # The smallest height and width the architecture takes.
 ALEXNET_MINIMUM_SIZE = 63
@@ -26,7 +27,7 @@ def alexnet(
     batch_norm: bool = False,
     dropout: float = 0.5,
     weight_decay: float = 0.0,
-    al2_weight: float = 0.01,
+    al2_weight: float = PAPER_START,
     name: str = "alexnet",
     dropout_position: str = DEFAULT_DROPOUT_POSITION,
     initializer: str = DEFAULT_INITIALIZER,

@@ -23,8 +23,8 @@ def check_image_size(name: str, input_shape, minimum: int) -> None:
     if min(input_shape[:2]) < minimum:
         raise ValueError(
             f"{name} needs images of at least {minimum}x{minimum} pixels; these are "
-            f"{input_shape[0]}x{input_shape[1]}. Resize them (the runner's --image-size {minimum}) "
-            "or choose another --model.")
+            f"{input_shape[0]}x{input_shape[1]}. Resize them to at least "
+            f"{minimum}x{minimum} (a protocol's `image_size`) or choose another architecture.")
 
 
 def check_num_classes(name: str, num_classes) -> None:

@@ -12,6 +12,7 @@ from al2_keras.models.common import (
     weight_decay_regularizer,
 )
 from al2_keras.models.initializers import DEFAULT_INITIALIZER, reinitialize, scheme
+from al2_keras.schedules.constants import PAPER_START
 
 # The smallest height and width the architecture takes.
 DENSENET_MINIMUM_SIZE = 32
@@ -24,7 +25,7 @@ def densenet121(
     batch_norm: bool = True,
     dropout: float = 0.0,
     weight_decay: float = 0.0,
-    al2_weight: float = 0.01,
+    al2_weight: float = PAPER_START,
     name: str = "densenet121",
     dropout_position: str = DEFAULT_DROPOUT_POSITION,
     initializer: str = DEFAULT_INITIALIZER,

@@ -13,6 +13,7 @@ from al2_keras.models.common import (
     weight_decay_regularizer,
 )
 from al2_keras.models.initializers import DEFAULT_INITIALIZER, layer_initializers, scheme
+from al2_keras.schedules.constants import PAPER_START
 
 # The smallest height and width the architecture takes.
 SMALL_NET_MINIMUM_SIZE = 16
@@ -25,7 +26,7 @@ def small_net(
     batch_norm: bool = False,
     dropout: float = 0.0,
     weight_decay: float = 0.0,
-    al2_weight: float = 0.01,
+    al2_weight: float = PAPER_START,
     name: Optional[str] = None,
     dropout_position: str = DEFAULT_DROPOUT_POSITION,
     initializer: str = DEFAULT_INITIALIZER,

@@ -10,8 +10,8 @@ from typing import Any, Callable, List, Tuple
 
 import keras
 
-from al2_keras.schedules.checks import PAPER_TIME_SCALE
 from al2_keras.schedules.constant import ConstantSchedule
+from al2_keras.schedules.constants import PAPER_START, PAPER_TIME_SCALE
 from al2_keras.schedules.progressive import ProgressiveSchedule
 from al2_keras.schedules.stable import StableSchedule
 
@@ -101,5 +101,6 @@ def get(identifier: Any, **options: Any) -> Callable[[int], float]:
     )
 
 
-__all__ = ["NAMES", "PAPER_TIME_SCALE", "ConstantSchedule", "ProgressiveSchedule", "StableSchedule", "check_name",
+__all__ = ["NAMES", "PAPER_START", "PAPER_TIME_SCALE", "ConstantSchedule", "ProgressiveSchedule", "StableSchedule",
+           "check_name",
            "get", "name_and_options", "names", "options_of"]

@@ -2,9 +2,6 @@
 
 import math
 
-# One epoch per epoch of the paper's schedule: the default time scale of every schedule and protocol.
-PAPER_TIME_SCALE = 1.0
-
 
 def check_number(name: str, value, minimum: float, inclusive: bool) -> float:
     try:

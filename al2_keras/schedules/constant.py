@@ -2,7 +2,7 @@
 
 import keras
 
-from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import check_epoch, check_number, config_repr
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -10,15 +10,12 @@ class ConstantSchedule:
     """The same AL2 weight at every epoch.
 
     Args:
-        weight: The weight, a finite float >= 0.
-        time_scale: Checked (> 0) and otherwise without effect: a constant
-            weight is the same at every time scale. Taken so that every named
-            schedule accepts a protocol's `time_scale` (`schedules.get`).
+        weight: The weight, a finite float >= 0. It has no time scale: a
+            protocol's `time_scale` does not reach it (`schedules.get`).
     """
 
-    def __init__(self, weight: float, time_scale: float = PAPER_TIME_SCALE):
+    def __init__(self, weight: float):
         self.weight = check_number("weight", weight, 0.0, inclusive=True)
-        check_number("time_scale", time_scale, 0.0, inclusive=False)
 
     def __call__(self, epoch: int) -> float:
         check_epoch(epoch)

@@ -6,7 +6,14 @@ from typing import Any, Optional
 
 import keras
 
-from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import check_epoch, check_number, config_repr
+from al2_keras.schedules.constants import (
+    PAPER_GROWTH,
+    PAPER_LATE_GROWTH,
+    PAPER_START,
+    PAPER_THRESHOLD,
+    PAPER_TIME_SCALE,
+)
 
 
 @keras.saving.register_keras_serializable(package="al2_keras")
@@ -38,10 +45,10 @@ class ProgressiveSchedule:
 
     def __init__(
         self,
-        start: float = 0.01,
-        threshold: float = 5.0,
-        growth: float = 1.1,
-        late_growth: float = 1.01,
+        start: float = PAPER_START,
+        threshold: float = PAPER_THRESHOLD,
+        growth: float = PAPER_GROWTH,
+        late_growth: float = PAPER_LATE_GROWTH,
         time_scale: float = PAPER_TIME_SCALE,
     ):
         self.start = check_number("start", start, 0.0, inclusive=False)

@@ -4,7 +4,14 @@ import math
 
 import keras
 
-from al2_keras.schedules.checks import PAPER_TIME_SCALE, check_epoch, check_number, config_repr
+from al2_keras.schedules.checks import check_epoch, check_number, config_repr
+from al2_keras.schedules.constants import (
+    PAPER_GROWTH,
+    PAPER_LATE_GROWTH,
+    PAPER_START,
+    PAPER_THRESHOLD,
+    PAPER_TIME_SCALE,
+)
 from al2_keras.schedules.progressive import ProgressiveSchedule
 
 
@@ -57,10 +64,10 @@ class StableSchedule:
 
     def __init__(
         self,
-        start: float = 0.01,
-        threshold: float = 5.0,
-        growth: float = 1.1,
-        late_growth: float = 1.01,
+        start: float = PAPER_START,
+        threshold: float = PAPER_THRESHOLD,
+        growth: float = PAPER_GROWTH,
+        late_growth: float = PAPER_LATE_GROWTH,
         time_scale: float = PAPER_TIME_SCALE,
         doubling_drop: float = 0.01,
         monitor: str = "cross_entropy",
@@ -81,7 +88,15 @@ class StableSchedule:
     def __call__(self, epoch: int) -> float:
         epoch = check_epoch(epoch)
         if self._reference is None:
-            return self._start(epoch)
+            weight = self._start(epoch)
+            if weight >= self.threshold:  # only `update` at the crossing could have told what follows
+                raise ValueError(
+                    f"StableSchedule has learned nothing, yet epoch {epoch + 1} is past its progressive start: "
+                    "the weight there follows the training it did not see. A run resumed by "
+                    "`keras.callbacks.BackupAndRestore` or `fit(initial_epoch=...)` loses what it learned; resume "
+                    "with `al2_keras.distribute.BackupAndRestore(dir, stateful=[scheduler])`, or restore it "
+                    "with `AL2Scheduler.set_state`.")
+            return weight
         return self._weight
 
     def update(self, epoch: int, logs: dict) -> None:

@@ -190,7 +190,9 @@ class Protocol:
 
     def weight_schedule(self) -> Callable[[int], float]:
         """The AL2 schedule object that `schedule`, `time_scale` and `schedule_options` describe (a new one)."""
-        return schedules.get(self.schedule, time_scale=self.time_scale, **self.schedule_options)
+        # A constant weight has no time scale: `time_scale` reaches the schedules that take one.
+        timed = {"time_scale": self.time_scale} if "time_scale" in schedules.options_of(self.schedule) else {}
+        return schedules.get(self.schedule, **timed, **self.schedule_options)
 
     def with_schedule(self, schedule) -> "Protocol":
         """A copy that trains with `schedule`, a named schedule's object (e.g. a tuner's `ProgressiveSchedule`)."""

@@ -13,8 +13,8 @@ def _variants():
     protocol = training.quick_protocol(train_size=32, epochs=2)
     return {"bare_al2": training.Variant(protocol, "bare"),
             "gce_no_al2": training.Variant(dataclasses.replace(protocol, loss="gce"), "bare", al2=False),
-            "dropout_reference_scaling": training.Variant(
-                dataclasses.replace(protocol, scaling="reference"), "dropout", al2=False)}
+            "dropout_unit_scaling": training.Variant(
+                dataclasses.replace(protocol, scaling="unit"), "dropout", al2=False)}
 
 
 def test_run_variants_trains_every_arm_per_seed_shares_data_and_loads_finished_seeds(tmp_path):
@@ -25,9 +25,9 @@ def test_run_variants_trains_every_arm_per_seed_shares_data_and_loads_finished_s
         return training.prepare_data(protocol, _images())
 
     by_seed = training.run_variants(_variants(), [0, 1], str(tmp_path), prepare=prepare)
-    assert sorted(by_seed) == [0, 1] and list(by_seed[0]) == ["bare_al2", "gce_no_al2", "dropout_reference_scaling"]
-    # One prepared dataset per seed and data setting: the two "unit" arms share one.
-    assert prepared_for == [(0, "unit"), (0, "reference"), (1, "unit"), (1, "reference")]
+    assert sorted(by_seed) == [0, 1] and list(by_seed[0]) == ["bare_al2", "gce_no_al2", "dropout_unit_scaling"]
+    # One prepared dataset per seed and data setting: the two "reference" arms share one.
+    assert prepared_for == [(0, "reference"), (0, "unit"), (1, "reference"), (1, "unit")]
     assert by_seed[0]["bare_al2"]["history"]["al2_weight"][0] == pytest.approx(0.01)
     assert by_seed[0]["gce_no_al2"]["history"]["al2_weight"] == [0.0, 0.0]
     saved = results.read_run(str(tmp_path / "seed_1"))

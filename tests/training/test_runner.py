@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,10 @@ def test_prepare_data_subsets_scales_and_corrupts():
     protocol = training.quick_protocol(train_size=40, corrupt=0.5)
     prepared = training.prepare_data(protocol, _images())
     assert prepared.x_train.shape == (40, 28, 28, 1)
-    assert prepared.x_train.dtype == np.float32 and prepared.x_train.max() <= 1.0
+    # The reference's scaling of MNIST, (x / 255 - 0.1307) / 0.3081: black is -0.42, white 2.82.
+    assert prepared.x_train.dtype == np.float32
+    assert -0.4243 < prepared.x_train.min() and prepared.x_train.max() < 2.8216
+    assert training.prepare_data(dataclasses.replace(protocol, scaling="unit"), _images()).x_train.max() <= 1.0
     np.testing.assert_array_equal(prepared.noisy.changed, prepared.noisy.labels != prepared.noisy.clean_labels)
     assert prepared.x_test.shape == (16, 28, 28, 1)
 
