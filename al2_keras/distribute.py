@@ -115,8 +115,8 @@ def save_model(model: keras.Model, path: str) -> None:
             model.save(os.path.join(scratch, os.path.basename(path)))
 
 
-class BackupAndRestore(keras.callbacks.BackupAndRestore):
-    """`keras.callbacks.BackupAndRestore` with atomic backups, for multi-worker training too.
+class BackupAndRestore(keras.callbacks.Callback):
+    """What `keras.callbacks.BackupAndRestore` does, with atomic backups and callbacks' state, multi-worker too.
 
     After each epoch the chief writes the model's weights and optimizer state,
     the random-number state of its layers (Dropout's seed generators, which
@@ -132,7 +132,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     `AL2Scheduler` continues the schedule from there. Arguments as the Keras
     callback's; only `save_freq="epoch"` is supported.
 
+    It is a callback of its own (public `Callback` hooks only); the one Keras
+    internal it sets is the one Keras's callback sets too, `model._initial_epoch`,
+    which makes `fit` start at the restored epoch (no public API does;
+    `tests/test_keras_internals.py` fails loudly if Keras renames it).
+
     Args:
+        backup_dir: Where the backups go (storage every worker shares).
+        save_freq: "epoch" (the only one supported).
+        delete_checkpoint: Delete `backup_dir` when training ends.
         stateful: Callbacks whose state goes into each backup too (objects
             with `get_state()` -> JSON-able dict and `set_state(dict)`),
             e.g. an `AL2Scheduler` whose schedule learns from training.
@@ -146,7 +154,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 "al2_keras's BackupAndRestore backs up whole epochs only. "
                 f"Received: save_freq={save_freq!r}"
             )
-        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
+        super().__init__()
+        if not backup_dir:
+            raise ValueError(f"`backup_dir` must name a directory. Received: backup_dir={backup_dir!r}")
+        self.backup_dir, self.delete_checkpoint = backup_dir, delete_checkpoint
+        self._current_epoch = 0
         self._restore_point = _UNREAD
         self.stateful = list(stateful)
 
@@ -217,7 +229,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         # What Keras's own callback sets: fit starts at this epoch.
         self.model._initial_epoch = epoch
 
-    def _save_model(self):
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._write_backup()
+
+    def _write_backup(self):
         if not is_chief():
             with _worker_scratch() as scratch:
                 self.model.save_weights(os.path.join(scratch, "latest.weights.h5"))
@@ -243,8 +259,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def on_train_end(self, logs=None):
         self._restore_point = _UNREAD
-        if is_chief():
-            super().on_train_end(logs)
+        if is_chief() and self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
 
 
 _UNREAD = object()  # the backup directory has not been read yet
