@@ -26,7 +26,7 @@ class AL2Scheduler(keras.callbacks.Callback):
     such as `StableSchedule`) is copied, with what it has learned so far, so
     that the object passed in stays a template; the copy gets each epoch's
     logs at the epoch's end. What it learned travels with `get_state`/`set_state`:
-    `al2_keras.distribute.BackupAndRestore(dir, stateful=[scheduler])` saves
+    `al2_keras.experiments.distribute.BackupAndRestore(dir, stateful=[scheduler])` saves
     it with each backup, so a resumed run continues exactly.
 
     Args:

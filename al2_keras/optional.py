@@ -21,7 +21,7 @@ def require(module: str, feature: str) -> ModuleType:
 
     Args:
         module: The module to import, e.g. `"tensorflow"`.
-        feature: What needs it, for the message (e.g. `"al2_keras.datasets"`).
+        feature: What needs it, for the message (e.g. `"al2_keras.experiments.datasets"`).
 
     Returns:
         The imported module.

@@ -10,7 +10,7 @@ instance). Instances differ only in their initial weights (drawn one after
 the other from one seed). At checkpoints 1, 11, ..., 51 of the quick
 protocol (the reference's 1, 101, ..., 501, compressed ten-fold) the
 output of the second pool (4x4x50) on the 10,000 clean test images is
-compared pair by pair with `al2_keras.analysis.similarity_across_runs` (mean
+compared pair by pair with `al2_keras.experiments.analysis.similarity_across_runs` (mean
 CCA, SVCCA K=10, PWCCA, linear CKA; noise control), the measures the port's
 `examples/svcca_analysis.py` uses, so only the training differs.
 
@@ -34,8 +34,8 @@ from provenance import provenance
 from seed_parity import reference_data
 from torch import nn
 
-from al2_keras import analysis, datasets, reports
-from al2_keras.training.protocol import quick_protocol
+from al2_keras.experiments import analysis, datasets, reports
+from al2_keras.experiments.training.protocol import quick_protocol
 
 
 def train_instances(x, y, probe, epochs, checkpoints, al2, instances=4, seed=0, learning_rate=0.01,

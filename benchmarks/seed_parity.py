@@ -30,9 +30,9 @@ import torch_reference as reference
 from provenance import provenance
 from scipy import stats
 
-from al2_keras import datasets, results
-from al2_keras.results import variant_name
-from al2_keras.training.protocol import BASELINES, Protocol, quick_protocol
+from al2_keras.experiments import datasets, results
+from al2_keras.experiments.results import variant_name
+from al2_keras.experiments.training.protocol import BASELINES, Protocol, quick_protocol
 
 QUANTITIES = {
     "final_test_accuracy": ("final test acc %", 100),

@@ -149,7 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--out", default=None, help="directory for parity.json and parity.md")
     args = parser.parse_args(argv)
     origin = provenance("step_parity.py", argv)
-    from al2_keras import datasets
+    from al2_keras.experiments import datasets
 
     data = datasets.load("fashion_mnist", data_dir=args.data_dir)
     labels, _ = reference.wrong_targets(data.y_train, 0.75, 10, np.random.RandomState(0))

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 import al2_keras
-from al2_keras import analysis, datasets
+from al2_keras.experiments import analysis, datasets
 
 
 def build(al2: bool) -> keras.Model:

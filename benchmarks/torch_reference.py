@@ -253,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import keras
     import tensorflow as tf
 
-    from al2_keras import datasets
+    from al2_keras.experiments import datasets
 
     parser = argparse.ArgumentParser(description="Training throughput: al2_keras against the PyTorch transcription.")
     parser.add_argument("--images", type=int, default=20000, help="training images per epoch")

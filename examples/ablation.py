@@ -20,7 +20,8 @@ import os
 import keras
 
 import al2_keras  # noqa: F401  (registers the AL2 layer for loading)
-from al2_keras import analysis, arguments, atomic, cli, distribute, models, reports, training
+from al2_keras import models
+from al2_keras.experiments import analysis, arguments, atomic, cli, distribute, reports, training
 
 DEFAULT_MODELS = [
     "saved_models/reference/small_net_quick_no_al2.keras",

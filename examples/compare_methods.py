@@ -12,7 +12,7 @@ Run: python examples/compare_methods.py --method cross_entropy=runs/quick_seeds 
 import argparse
 import os
 
-from al2_keras import arguments, atomic, cli, reports, results
+from al2_keras.experiments import arguments, atomic, cli, reports, results
 
 
 def parse_args():

@@ -21,7 +21,7 @@ Run: python examples/label_randomization.py --preset quick [--seeds 0,1,2] [--re
 import argparse
 import os
 
-from al2_keras import arguments, cli, distribute, paper, reports, results, training
+from al2_keras.experiments import arguments, cli, distribute, paper, reports, results, training
 
 
 def parse_args():

@@ -19,7 +19,7 @@ Run: python examples/long_training.py --schedule stable --head-max-norm initial 
 import argparse
 import dataclasses
 
-from al2_keras import arguments, cli, reports, training
+from al2_keras.experiments import arguments, cli, reports, training
 
 REFERENCE = "gce_no_al2"
 ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "bare_al2_no_flood",

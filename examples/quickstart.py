@@ -12,7 +12,7 @@ Run: python examples/quickstart.py [--epochs 40] [--data-dir DIR] (every flag of
 import argparse
 import json
 
-from al2_keras import cli, distribute, results, training
+from al2_keras.experiments import cli, distribute, results, training
 
 
 def parse_args():

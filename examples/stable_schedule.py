@@ -15,7 +15,7 @@ Run: python examples/stable_schedule.py --seeds 0,1,2 [--scaling reference] [--r
 import argparse
 import dataclasses
 
-from al2_keras import arguments, cli, reports, training
+from al2_keras.experiments import arguments, cli, reports, training
 from al2_keras.head_bound import DEFAULT_MAX_NORM
 
 REFERENCE = "dropout_no_al2"

@@ -21,7 +21,7 @@ import argparse
 import dataclasses
 import os
 
-from al2_keras import analysis, arguments, atomic, cli, distribute, reports, training
+from al2_keras.experiments import analysis, arguments, atomic, cli, distribute, reports, training
 
 
 def parse_args():

@@ -19,7 +19,8 @@ KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT; see docs/scaling-out.md.
 import argparse
 import os
 
-from al2_keras import arguments, atomic, cli, reports, training, tuning
+from al2_keras import tuning
+from al2_keras.experiments import arguments, atomic, cli, reports, training
 
 
 def parse_args():

@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from al2_keras import CovarianceAccumulator, distribute
+from al2_keras import CovarianceAccumulator
+from al2_keras.experiments import distribute
 
 
 def activations():

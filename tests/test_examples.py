@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.datasets.test_loading import _write_dataset
+from tests.experiments.datasets.test_loading import _write_dataset
 
 # The full suite only (CI); `pytest -m "not slow"` skips the example scripts, each in its own process.
 pytestmark = pytest.mark.slow
@@ -157,7 +157,7 @@ def test_stable_schedule_example_runs_the_three_variants_and_writes_its_tables(t
 
 
 def _method_run(directory, accuracy_with):
-    from al2_keras import results
+    from al2_keras.experiments import results
 
     def history(accuracy):
         return {"loss": [1.0, 1.0], "val_accuracy": [0.1, accuracy], "cross_entropy": [2.0, 1.9],

@@ -55,11 +55,16 @@ def test_no_import_circle():
 # Data flows datasets -> models -> training -> results -> reports: training writes its numbers in the
 # schema `results` owns (key and variant names), reports only view them. As imports: a room imports
 # only rooms earlier in this order, and training and reports, which both use the schema, never each other.
-ROOMS = ("al2_keras.datasets", "al2_keras.models", "al2_keras.results", "al2_keras.training", "al2_keras.reports")
+HARNESS = "al2_keras.experiments"
+ROOMS = (f"{HARNESS}.datasets", "al2_keras.models", f"{HARNESS}.results", f"{HARNESS}.training", f"{HARNESS}.reports")
 FORBIDDEN = [(ROOMS[i], ROOMS[j]) for i in range(len(ROOMS)) for j in range(i + 1, len(ROOMS))]
-FORBIDDEN.remove(("al2_keras.training", "al2_keras.reports"))
-FORBIDDEN += [("al2_keras.training", "al2_keras.reports"), ("al2_keras.reports", "al2_keras.training"),
-              ("al2_keras.similarity", "al2_keras.analysis"), ("al2_keras.similarity", "al2_keras.training")]
+FORBIDDEN.remove((f"{HARNESS}.training", f"{HARNESS}.reports"))
+FORBIDDEN += [(f"{HARNESS}.training", f"{HARNESS}.reports"), (f"{HARNESS}.reports", f"{HARNESS}.training"),
+              ("al2_keras.similarity", f"{HARNESS}.analysis"), ("al2_keras.similarity", f"{HARNESS}.training")]
+# The regularizer users import is the bottom of everything: it imports neither the harness nor the tools.
+CORE = ("al2_keras.layers", "al2_keras.schedules", "al2_keras.callbacks", "al2_keras.insertion", "al2_keras.head_bound",
+        "al2_keras.models", "al2_keras.losses", "al2_keras.optional")
+FORBIDDEN += [(core, other) for core in CORE for other in (HARNESS, "al2_keras.similarity", "al2_keras.tuning")]
 
 
 @pytest.mark.parametrize("upstream, downstream", FORBIDDEN)
@@ -69,3 +74,34 @@ def test_data_flows_one_way(upstream, downstream):
     for name, path in modules.items():
         if name == upstream or name.startswith(upstream + "."):
             assert not any(d == downstream or d.startswith(downstream + ".") for d in _imports(path, modules)), name
+
+
+def test_the_top_level_is_the_regularizer_with_a_small_public_list():
+    import al2_keras
+
+    assert len(al2_keras.__all__) <= 20
+    assert all(hasattr(al2_keras, name) for name in al2_keras.__all__)
+    assert {"AL2", "AL2Scheduler", "ProgressiveSchedule", "StableSchedule", "insert_al2", "bound_head",
+            "trunk_model", "head_model", "small_net", "losses"} <= set(al2_keras.__all__)
+    assert not {"training", "datasets", "results", "reports", "cli", "paper"} & set(al2_keras.__all__)
+
+
+@pytest.mark.parametrize("old, new", [("al2_keras.training", "al2_keras.experiments.training"),
+                                      ("al2_keras.results", "al2_keras.experiments.results")])
+def test_a_moved_module_keeps_its_former_import_path_with_a_deprecation_warning(old, new):
+    import importlib
+    import sys
+
+    for name in [name for name in sys.modules if name == old or name.startswith(old + ".")]:
+        del sys.modules[name]
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated; use {new}"):
+        former = importlib.import_module(old)
+    assert former is importlib.import_module(new) and former.__spec__.name == new
+
+
+def test_a_moved_name_keeps_its_former_attribute_with_a_deprecation_warning():
+    import al2_keras
+    from al2_keras.experiments.analysis import cumulative_ablation
+
+    with pytest.warns(DeprecationWarning, match="al2_keras.cumulative_ablation is deprecated; use al2_keras.exp"):
+        assert al2_keras.cumulative_ablation is cumulative_ablation

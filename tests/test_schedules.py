@@ -158,7 +158,7 @@ def test_the_growing_schedules_take_a_time_scale_a_constant_has_none_and_each_na
     with pytest.raises(ValueError, match="'constant' schedule has no option \\['time_scale'\\]"):
         schedules.get("constant", weight=0.5, time_scale=10)
     # A protocol's time scale reaches only the schedules that have one.
-    from al2_keras import training
+    from al2_keras.experiments import training
 
     assert training.quick_protocol(schedule="constant", schedule_options={"weight": 0.5}).weight_schedule()(7) == 0.5
     assert schedules.options_of("stable") == ["start", "threshold", "growth", "late_growth", "time_scale",

@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 
 def protocols_of(saved: dict) -> dict:
     """Variant -> `Protocol` of a results file: its one protocol, or each variant's."""
-    from al2_keras import training
+    from al2_keras.experiments import training
 
     settings = saved["protocol"]
     fields = {field.name for field in dataclasses.fields(training.Protocol)}
@@ -36,7 +36,7 @@ def protocols_of(saved: dict) -> dict:
 
 def reproduce(path: str, variants: Optional[Sequence[str]] = None, data_dir: Optional[str] = None) -> dict:
     """Trains `variants` (default: all) of the results file `path` again; returns `results.largest_differences`."""
-    from al2_keras import results, training
+    from al2_keras.experiments import results, training
 
     with open(path, encoding="utf-8") as f:
         saved = json.load(f)

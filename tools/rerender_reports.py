@@ -22,7 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def views() -> dict:
     """Path -> text of every view this script owns, as the current code renders it."""
-    from al2_keras import reports, results
+    from al2_keras.experiments import reports, results
 
     out = {}
     for path in sorted((ROOT / "saved_models").rglob("seeds.json")):

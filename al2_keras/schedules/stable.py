@@ -93,9 +93,9 @@ class StableSchedule:
                 raise ValueError(
                     f"StableSchedule has learned nothing, yet epoch {epoch + 1} is past its progressive start: "
                     "the weight there follows the training it did not see. A run resumed by "
-                    "`keras.callbacks.BackupAndRestore` or `fit(initial_epoch=...)` loses what it learned; resume "
-                    "with `al2_keras.distribute.BackupAndRestore(dir, stateful=[scheduler])`, or restore it "
-                    "with `AL2Scheduler.set_state`.")
+                    "`keras.callbacks.BackupAndRestore` or `fit(initial_epoch=...)` loses what it learned; "
+                    "resume with `al2_keras.experiments.distribute.BackupAndRestore(dir, stateful=[scheduler])`, "
+                    "or restore it with `AL2Scheduler.set_state`.")
             return weight
         return self._weight
 

@@ -10,9 +10,9 @@ from typing import Any, Callable, Optional, Sequence
 import keras
 
 from al2_keras.callbacks import AL2Scheduler
+from al2_keras.experiments.training import Protocol, build_model, compile_for_protocol, quick_protocol
 from al2_keras.layers import find_al2_layers
 from al2_keras.optional import require
-from al2_keras.training import Protocol, build_model, compile_for_protocol, quick_protocol
 from al2_keras.tuning.search_space import ScheduleSearchSpace
 
 keras_tuner = require("keras_tuner", "al2_keras.tuning")

@@ -3,7 +3,7 @@
 import os
 from typing import Any, Callable, Optional
 
-from al2_keras import datasets, results, training
+from al2_keras.experiments import datasets, results, training
 from al2_keras.optional import require
 from al2_keras.tuning.hypermodel import AL2HyperModel
 

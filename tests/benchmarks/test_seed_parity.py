@@ -5,8 +5,8 @@ import pytest
 import seed_parity  # benchmarks/, on the path from conftest
 import torch_reference
 
-from al2_keras import datasets, results
-from al2_keras.training.protocol import quick_protocol
+from al2_keras.experiments import datasets, results
+from al2_keras.experiments.training.protocol import quick_protocol
 
 
 def _images(n=192, seed=0):

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from al2_keras import training
-from tests.datasets.test_loading import _write_dataset
+from al2_keras.experiments import training
+from tests.experiments.datasets.test_loading import _write_dataset
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
 import reproduce  # noqa: E402

@@ -12,7 +12,7 @@ def test_every_committed_view_equals_what_the_current_code_renders_from_its_numb
 
 
 def test_a_holding_table_without_a_comparison_variant_is_read_as_such():
-    folder = rerender_reports.ROOT / "saved_models" / "reference" / "long_training"
+    folder = rerender_reports.ROOT / "saved_models" / "reference" / "keras_init" / "long_training"
     assert rerender_reports._reference(folder / "baselines" / "holding.csv") is None
     assert rerender_reports._reference(folder / "holding.csv") == "gce_no_al2"
 

@@ -31,7 +31,8 @@ def test_search_space_refuses_a_nan_fixed_value():
 def test_candidates_run_at_the_protocols_time_scale_with_growth_in_paper_units():
     import keras_tuner
 
-    from al2_keras import ProgressiveSchedule, training
+    from al2_keras import ProgressiveSchedule
+    from al2_keras.experiments import training
 
     protocol = training.quick_protocol()
     assert protocol.time_scale == 10.0 and training.paper_protocol().time_scale == 1.0
