@@ -46,8 +46,42 @@ def table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
 
 def source(*paths: str, ddof: bool = True, extra: str = "") -> str:
     files = ", ".join(f"`{path}`" for path in paths)
-    notes = [note for note in (extra, "standard deviations with ddof 1" if ddof else "") if note]
+    setup = protocol_note(paths[0]) if paths else ""
+    notes = [note for note in (setup, extra, "standard deviations with ddof 1" if ddof else "") if note]
     return f"\n\n({'; '.join(notes + [f'file: {files}'])})" if notes else f"\n\n(file: {files})"
+
+
+# How a results file's protocol names its initialization and input scaling, in words.
+INITIALIZATION = {"reference": "the reference's initialization", "torch": "PyTorch's default initialization",
+                  "keras": "Keras's initialization (Glorot)"}
+SCALING = {"reference": "the reference's input scaling", "unit": "pixels in [0, 1]"}
+
+
+def protocols_near(path: str) -> List[dict]:
+    """The protocols recorded beside a results file: its folder's results JSON files, else its provenance."""
+    folder = ROOT / path
+    folder = folder if folder.is_dir() else folder.parent
+    files = sorted(folder.glob("*results*.json")) + sorted(folder.glob("seed_*/results.json"))
+    files = files or sorted(folder.glob("*/seed_*_results.json"))  # a comparison of folders (methods.csv)
+    found = [json.loads(file.read_text()).get("protocol") for file in files]
+    if not any(found) and (folder / "provenance.json").exists():
+        found.append(json.loads((folder / "provenance.json").read_text()).get("protocol"))
+    protocols = []
+    for protocol in found:  # one protocol, or one per variant of a comparison
+        if isinstance(protocol, dict):
+            protocols += [protocol] if "model" in protocol else [p for p in protocol.values() if isinstance(p, dict)]
+    return protocols
+
+
+def protocol_note(path: str) -> str:
+    """"<initialization>, <input scaling>" of the runs behind `path` (each combination, if several); "" if none.
+
+    Results files written before the protocol recorded its initialization
+    ran with Keras's (`Protocol.from_settings` reads them the same way).
+    """
+    combinations = list(dict.fromkeys((p.get("initializer", "keras"), p.get("scaling", "reference"))
+                                      for p in protocols_near(path)))
+    return "; ".join(f"{INITIALIZATION[i]}, {SCALING[s]}" for i, s in combinations)
 
 
 # --- label-noise runs ------------------------------------------------------------------------

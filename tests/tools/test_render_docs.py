@@ -69,3 +69,16 @@ def test_saved_models_readme_lists_every_results_folder():
     missing = [str(path.relative_to(reference.parent)) for path in folders
                if f"`{path.relative_to(reference.parent)}/`" not in readme]
     assert not missing, f"saved_models/README.md does not list {missing}"
+
+
+def test_every_label_noise_table_names_the_initialization_and_scaling_of_its_runs():
+    import doc_tables  # tools/, on the path above
+
+    assert doc_tables.protocol_note("saved_models/reference/keras_init/quick_seeds/seeds.json") == (
+        "Keras's initialization (Glorot), pixels in [0, 1]")  # written before the protocol recorded it
+    holding = "saved_models/reference/keras_init/long_training/reference_scaling/holding.csv"
+    assert doc_tables.protocol_note(holding) == "Keras's initialization (Glorot), the reference's input scaling"
+    assert doc_tables.protocol_note("saved_models/reference/parity/port_torch_init/seeds.json") == (
+        "PyTorch's default initialization, pixels in [0, 1]")
+    block = doc_tables.seed_variants("saved_models/reference/keras_init/quick_seeds")
+    assert block.splitlines()[-1].startswith("(Keras's initialization (Glorot), pixels in [0, 1]; seeds 0, 1, 2")
