@@ -19,7 +19,7 @@ Run: python examples/long_training.py --schedule stable --head-max-norm initial 
 import argparse
 import dataclasses
 
-from al2_keras.experiments import arguments, cli, reports, training
+from al2_keras.experiments import arguments, cli, distribute, reports, training
 
 REFERENCE = "gce_no_al2"
 ARMS = ("bare_al2", "bare_al2_paper", "dropout_no_al2", "gce_no_al2", "sce_no_al2", "bare_al2_no_flood",
@@ -65,7 +65,11 @@ def main():
     args = parse_args()
     arms = variants(args)  # flag errors before any work
     out = cli.comparison_directory(args, "long_training")
-    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
+    strategy = cli.strategy_or_fail(args.strategy)
+    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe,
+                                    strategy=strategy)
+    if not distribute.is_chief():  # only the chief writes
+        return
     reference = REFERENCE if REFERENCE in arms else None  # without GCE: whether each run holds, only
     print("\n" + reports.write_comparison_report(out, by_seed, reference))
 

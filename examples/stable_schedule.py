@@ -15,7 +15,7 @@ Run: python examples/stable_schedule.py --seeds 0,1,2 [--scaling reference] [--r
 import argparse
 import dataclasses
 
-from al2_keras.experiments import arguments, cli, reports, training
+from al2_keras.experiments import arguments, cli, distribute, reports, training
 from al2_keras.head_bound import DEFAULT_MAX_NORM
 
 REFERENCE = "dropout_no_al2"
@@ -45,7 +45,11 @@ def main():
     args = parse_args()
     arms = variants(args)  # flag errors before any work
     out = cli.comparison_directory(args, "stable_schedule")
-    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe)
+    strategy = cli.strategy_or_fail(args.strategy)
+    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe,
+                                    strategy=strategy)
+    if not distribute.is_chief():  # only the chief writes
+        return
     print("\n" + reports.write_comparison_report(out, by_seed, REFERENCE))
 
 

@@ -94,7 +94,7 @@ def add_output_flags(parser: argparse.ArgumentParser, output: Optional[str] = No
 
 
 def add_comparison_flags(parser: argparse.ArgumentParser, epochs: int) -> None:
-    """--seeds and --resume of a comparison over seeds, with every data, protocol and output flag.
+    """--seeds and --resume of a comparison over seeds, with every data, protocol, output and strategy flag.
 
     Args:
         parser: The script's parser.
@@ -106,6 +106,7 @@ def add_comparison_flags(parser: argparse.ArgumentParser, epochs: int) -> None:
     add_data_flags(parser)
     add_protocol_flags(parser)
     add_output_flags(parser)
+    add_strategy_flag(parser)
     parser.set_defaults(epochs=epochs)
 
 
