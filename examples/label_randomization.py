@@ -39,6 +39,12 @@ def parse_args():
                         help="epochs at which models are saved (default: the last)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run of the same --run: "
                         "finished variants are loaded, the unfinished one resumes from its last epoch")
+    parser.add_argument("--variants", type=arguments.name_list(tuple(
+        results.variant_name(b, al2) for b in training.BASELINES for al2 in (False, True))), default=None,
+        metavar="V1,V2,...", help="train only these variants of --baselines (e.g. bare_al2), one run each")
+    parser.add_argument("--until-epoch", type=arguments.positive_int, default=None, metavar="N",
+                        help="train through epoch N and pause, keeping the state: the same command with "
+                             "--resume (and a later or no --until-epoch) continues the run exactly")
     cli.add_data_flags(parser)
     cli.add_protocol_flags(parser)
     cli.add_output_flags(parser)
@@ -47,17 +53,23 @@ def parse_args():
 
 
 def variants(args, protocol) -> dict:
-    """Name -> `training.Variant`: every chosen baseline without and with AL2, all under one protocol."""
-    return {results.variant_name(baseline, al2): training.Variant(protocol, baseline, al2)
-            for baseline in args.baselines for al2 in (False, True)}
+    """Name -> `training.Variant`: every chosen baseline without and with AL2 (or those of --variants)."""
+    chosen = {results.variant_name(baseline, al2): training.Variant(protocol, baseline, al2)
+              for baseline in args.baselines for al2 in (False, True)}
+    missing = sorted(set(args.variants or ()) - set(chosen))
+    if missing:
+        arguments.fail(f"--variants {','.join(missing)} needs its baseline in --baselines.")
+    return {name: variant for name, variant in chosen.items() if not args.variants or name in args.variants}
 
 
 def main():
     parser, args = parse_args()
     protocol = cli.protocol_from_args(
         args, training.quick_protocol if args.preset == "quick" else training.paper_protocol)
-    for flag, epochs in (("--save-epochs", args.save_epochs), ("--table-epochs", args.table_epochs)):
+    for flag, epochs in (("--save-epochs", args.save_epochs), ("--table-epochs", args.table_epochs),
+                         ("--until-epoch", [args.until_epoch] if args.until_epoch else [])):
         arguments.check_epochs_within(parser, flag, epochs or [], protocol.epochs)
+    chosen = variants(args, protocol)  # flag errors before any work
     strategy = cli.strategy_or_fail(args.strategy)
     out, models_dir = cli.run_directories(args, f"{args.preset}_{protocol.dataset}")
     table_epochs = args.table_epochs or sorted({max(1, round(protocol.epochs * k / 5)) for k in range(1, 6)})
@@ -70,9 +82,12 @@ def main():
     print(f"Strategy {args.strategy!r}: {strategy.num_replicas_in_sync} replica(s); "
           f"state for --resume in {os.path.join(out, 'state')} (per seed with --seeds)")
     by_seed = training.run_variants(
-        variants(args, protocol), args.seeds or [protocol.seed], out, prepare=cli.prepare_or_fail,
+        chosen, args.seeds or [protocol.seed], out, prepare=cli.prepare_or_fail,
         describe=cli.describe, models_dir=models_dir, save_epochs=args.save_epochs or [protocol.epochs],
-        strategy=strategy, seed_directories=args.seeds is not None, on_seed_end=write_views)
+        strategy=strategy, seed_directories=args.seeds is not None, on_seed_end=write_views,
+        until_epoch=args.until_epoch)
+    if any("paused_at" in run for runs in by_seed.values() for run in runs.values()):
+        return  # paused: the views come when the run finishes
     if args.seeds is not None and distribute.is_chief():
         statistics = results.seed_statistics(by_seed)
         results.write_seed_statistics(out, statistics)

@@ -304,3 +304,20 @@ def test_long_training_example_trains_the_chosen_arms_and_compares_with_gce(tmp_
     assert again.returncode != 0 and "exists" in again.stderr
     resumed = _run(*args, "--resume")  # every seed finished: loaded, tables rewritten
     assert resumed.returncode == 0 and "finished earlier" in resumed.stdout
+
+
+def test_label_randomization_trains_chosen_variants_pauses_and_continues(tmp_path):
+    os.makedirs(tmp_path / "data")
+    _write_dataset(str(tmp_path / "data"), n_train=40, n_test=20)
+    common = ["--data-dir", str(tmp_path / "data"), "--train-size", "16", "--epochs", "2", "--baselines", "bare",
+              "--variants", "bare_al2", "--runs-dir", str(tmp_path / "runs"), "--models-dir", str(tmp_path / "m"),
+              "--run", "r"]
+    paused = _run("examples/label_randomization.py", *common, "--until-epoch", "1")
+    assert paused.returncode == 0, paused.stderr[-2000:]
+    assert "paused at epoch 1" in paused.stdout and not (tmp_path / "runs" / "r" / "results.json").exists()
+    resumed = _run("examples/label_randomization.py", *common, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    runs = json.loads((tmp_path / "runs" / "r" / "results.json").read_text())["results"]
+    assert list(runs) == ["bare_al2"] and len(runs["bare_al2"]["history"]["val_accuracy"]) == 2
+    refused = _run("examples/label_randomization.py", *common[:-2], "--run", "s", "--variants", "bn_al2")
+    assert refused.returncode == 2 and "--variants bn_al2 needs its baseline in --baselines" in refused.stderr

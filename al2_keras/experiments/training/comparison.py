@@ -44,6 +44,7 @@ def run_variants(
     seed_directories: bool = True,
     on_seed_end: Optional[Callable[[int, str, Dict[str, dict]], None]] = None,
     verbose: int = 2,
+    until_epoch: Optional[int] = None,
 ) -> Dict[int, Dict[str, dict]]:
     """Trains every variant for every seed; resumes whatever an earlier call left unfinished.
 
@@ -83,6 +84,11 @@ def run_variants(
             chief when a seed has trained, before its `results.json` marks it
             finished (a script's per-seed views).
         verbose: Keras progress output (2: one line per epoch).
+        until_epoch: If set, train every variant through this epoch and
+            pause (`runner.run_variant`): the seed's state stays in
+            `seed_<s>/state/` (its epochs in `<name>.epochs.jsonl`), no
+            `results.json` is written, and a later call continues the run to
+            the protocol's last epoch (or to a later pause).
 
     Returns:
         Seed -> variant name -> {"baseline", "al2", "history"} (the runner's
@@ -122,9 +128,14 @@ def run_variants(
             described.add(line)
             run = runner.run_variant(protocol, prepared, name, variant.baseline, variant.al2, models_dir=models,
                                      save_epochs=save_epochs, verbose=verbose, strategy=strategy,
-                                     state_dir=os.path.join(out, "state"))
+                                     state_dir=os.path.join(out, "state"), until_epoch=until_epoch)
             runs[name] = run if shared else {**run, "baseline": name}
             settings[name] = protocol.settings()
+        if any("paused_at" in run for run in runs.values()):
+            print(f"\n##### seed {seed}: paused at epoch {until_epoch}; its state is in {os.path.join(out, 'state')} "
+                  "(continue with the same arguments and a later or no pause)", flush=True)
+            by_seed[seed] = runs
+            continue
         if distribute.is_chief():
             if on_seed_end:
                 on_seed_end(seed, out, runs)

@@ -55,6 +55,7 @@ def train_variant(
     verbose: int = 0,
     strategy: Optional[tf.distribute.Strategy] = None,
     backup_dir: Optional[str] = None,
+    until_epoch: Optional[int] = None,
     **model_options,
 ) -> tuple:
     """Trains the protocol's model on the noisy labels, testing on clean labels.
@@ -71,12 +72,23 @@ def train_variant(
         backup_dir: If set, training state is backed up there after each
             epoch (`distribute.BackupAndRestore`) and a rerun of an
             interrupted training resumes from it, schedule included.
+        until_epoch: If set (with `backup_dir`), train through this epoch
+            of the protocol and pause there: the backup is kept, and a later
+            call continues to `protocol.epochs` exactly as an uninterrupted
+            run (the protocol, the schedule and the batch order are those of
+            the whole run).
         **model_options: The baseline's builder options (`BASELINES`).
 
     Returns:
         `(model, history)`: the trained model and `History.history`, whose
         `val_accuracy` is the test accuracy on clean test labels.
     """
+    pauses = until_epoch is not None and until_epoch < protocol.epochs
+    if pauses and not backup_dir:
+        raise ValueError(f"Pausing at epoch {until_epoch} needs a `backup_dir` to keep the state in; without one "
+                         "the run could not continue. Pass `backup_dir` (the runner's `state_dir`).")
+    if until_epoch is not None and until_epoch < 1:
+        raise ValueError(f"`until_epoch` must be an epoch >= 1. Received: until_epoch={until_epoch}")
     keras.utils.set_random_seed(protocol.seed if protocol.init_seed is None else protocol.init_seed)
     schedule = protocol.weight_schedule()
     strategy = strategy or tf.distribute.get_strategy()
@@ -99,7 +111,8 @@ def train_variant(
         # callback (saves, journals) has finished with it. The weights,
         # epoch and what the schedule learned are restored in
         # on_train_begin, before any epoch starts.
-        backup = distribute.BackupAndRestore(backup_dir, stateful=[scheduler] if scheduler else [])
+        backup = distribute.BackupAndRestore(backup_dir, stateful=[scheduler] if scheduler else [],
+                                             delete_checkpoint=not pauses)
         first_epoch = backup.restore_epoch()
         all_callbacks.append(backup)
     # An endless stream of epochs whose orders depend on (seed, epoch) only:
@@ -117,7 +130,7 @@ def train_variant(
                                first_batch=first_epoch * steps)
         test = test.map(lambda x, y: (x, tf.one_hot(y, prepared.num_classes)))
     history = model.fit(
-        train, validation_data=test, epochs=protocol.epochs, steps_per_epoch=steps,
+        train, validation_data=test, epochs=until_epoch if pauses else protocol.epochs, steps_per_epoch=steps,
         callbacks=all_callbacks, verbose=verbose, shuffle=False,
     )
     return model, history.history
@@ -188,6 +201,7 @@ def run_variant(
     verbose: int = 2,
     strategy: Optional[tf.distribute.Strategy] = None,
     state_dir: Optional[str] = None,
+    until_epoch: Optional[int] = None,
 ) -> dict:
     """Trains one baseline without or with AL2 under the name `name`; resumes it from `state_dir`.
 
@@ -197,9 +211,13 @@ def run_variant(
     epochs journaled (`<name>.epochs.jsonl`), its state backed up
     (`<name>.backup`) and, once finished, its numbers (`<name>.json`, which a
     later call loads instead of training). Only the chief writes files.
+    With `until_epoch` below `protocol.epochs` (and a `state_dir`) it trains
+    through that epoch and pauses: no finished file, the backup and journal
+    kept, and `"paused_at"` in the result; a later call continues the run.
 
     Returns:
-        {"baseline", "al2", "history"} (see `run_label_randomization`).
+        {"baseline", "al2", "history"} (see `run_label_randomization`), and
+        `"paused_at"` (the last epoch trained) when it paused.
     """
     if baseline not in BASELINES:
         raise ValueError(f"Unknown baseline {baseline!r}; choose from {sorted(BASELINES)}.")
@@ -218,12 +236,15 @@ def run_variant(
         callbacks.append(EpochJournal(journal))
     _, history = train_variant(
         protocol, prepared, al2=al2, callbacks=callbacks, verbose=verbose, strategy=strategy,
-        backup_dir=os.path.join(state_dir, f"{name}.backup") if state_dir else None, **BASELINES[baseline])
+        backup_dir=os.path.join(state_dir, f"{name}.backup") if state_dir else None, until_epoch=until_epoch,
+        **BASELINES[baseline])
     if journal and distribute.is_chief():
         history = read_journal(journal)
     if not al2:
         history["al2_weight"] = [0.0] * len(history["loss"])
     result = {"baseline": baseline, "al2": al2, "history": history}
+    if until_epoch is not None and until_epoch < protocol.epochs:
+        return {**result, "paused_at": until_epoch}
     if finished and distribute.is_chief():
         atomic.write_json(finished, result)
     return result

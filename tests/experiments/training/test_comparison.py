@@ -80,3 +80,25 @@ def test_variants_of_one_protocol_pair_into_effects_save_models_and_write_one_se
     assert results.seed_statistics(by_name)["effects"] == {}
     with pytest.raises(ValueError, match="writes one seed"):
         training.run_variants(table, [0, 1], str(tmp_path / "two"), seed_directories=False)
+
+
+def test_a_run_paused_at_an_epoch_continues_from_its_files_bit_for_bit(tmp_path):
+    protocol = training.quick_protocol(train_size=48, epochs=4, time_scale=1)
+    arms = {"dropout_al2": training.Variant(protocol, "dropout")}  # Dropout: its random state must resume too
+
+    def prepare(p):
+        return training.prepare_data(p, _images())
+
+    whole = training.run_variants(arms, [0], str(tmp_path / "whole"), prepare=prepare)[0]["dropout_al2"]
+    paused = training.run_variants(arms, [0], str(tmp_path / "paused"), prepare=prepare, until_epoch=2)
+    run = paused[0]["dropout_al2"]
+    assert run["paused_at"] == 2 and len(run["history"]["val_accuracy"]) == 2
+    seed_dir = tmp_path / "paused" / "seed_0"
+    assert not (seed_dir / results.RESULTS_FILE).exists()  # not finished: no results, the state kept on disk
+    state = seed_dir / "state"
+    assert (state / "dropout_al2.epochs.jsonl").exists() and (state / "dropout_al2.backup").is_dir()
+    # A new call (as a later session would make, from the files alone) trains epochs 3 and 4.
+    resumed = training.run_variants(arms, [0], str(tmp_path / "paused"), prepare=prepare)[0]["dropout_al2"]
+    assert "paused_at" not in resumed and (seed_dir / results.RESULTS_FILE).exists()
+    for key in ("val_accuracy", "loss", "cross_entropy", "activation_loss", "al2_weight", "memorized"):
+        assert resumed["history"][key] == whole["history"][key], key
