@@ -42,6 +42,10 @@ def parse_args():
     parser.add_argument("--variants", type=arguments.name_list(tuple(
         results.variant_name(b, al2) for b in training.BASELINES for al2 in (False, True))), default=None,
         metavar="V1,V2,...", help="train only these variants of --baselines (e.g. bare_al2), one run each")
+    parser.add_argument("--memorized-every", type=arguments.positive_int, default=1, metavar="K",
+                        help="measure the training-set accuracies (the memorized share) every K epochs and at the "
+                             "last, not every epoch: each is one pass over the training images, a third of an "
+                             "epoch at the paper's scale (default 1: every epoch)")
     parser.add_argument("--until-epoch", type=arguments.positive_int, default=None, metavar="N",
                         help="train through epoch N and pause, keeping the state: the same command with "
                              "--resume (and a later or no --until-epoch) continues the run exactly")
@@ -85,7 +89,7 @@ def main():
         chosen, args.seeds or [protocol.seed], out, prepare=cli.prepare_or_fail,
         describe=cli.describe, models_dir=models_dir, save_epochs=args.save_epochs or [protocol.epochs],
         strategy=strategy, seed_directories=args.seeds is not None, on_seed_end=write_views,
-        until_epoch=args.until_epoch)
+        until_epoch=args.until_epoch, training_set_every=args.memorized_every)
     if any("paused_at" in run for runs in by_seed.values() for run in runs.values()):
         return  # paused: the views come when the run finishes
     if args.seeds is not None and distribute.is_chief():

@@ -45,6 +45,7 @@ def run_variants(
     on_seed_end: Optional[Callable[[int, str, Dict[str, dict]], None]] = None,
     verbose: int = 2,
     until_epoch: Optional[int] = None,
+    training_set_every: int = 1,
 ) -> Dict[int, Dict[str, dict]]:
     """Trains every variant for every seed; resumes whatever an earlier call left unfinished.
 
@@ -89,6 +90,9 @@ def run_variants(
             `seed_<s>/state/` (its epochs in `<name>.epochs.jsonl`), no
             `results.json` is written, and a later call continues the run to
             the protocol's last epoch (or to a later pause).
+        training_set_every: Measure the training-set accuracies (the
+            memorized share) every this many epochs and at the last
+            (`runner.run_variant`); 1: every epoch.
 
     Returns:
         Seed -> variant name -> {"baseline", "al2", "history"} (the runner's
@@ -128,7 +132,8 @@ def run_variants(
             described.add(line)
             run = runner.run_variant(protocol, prepared, name, variant.baseline, variant.al2, models_dir=models,
                                      save_epochs=save_epochs, verbose=verbose, strategy=strategy,
-                                     state_dir=os.path.join(out, "state"), until_epoch=until_epoch)
+                                     state_dir=os.path.join(out, "state"), until_epoch=until_epoch,
+                                     training_set_every=training_set_every)
             runs[name] = run if shared else {**run, "baseline": name}
             settings[name] = protocol.settings()
         if any("paused_at" in run for run in runs.values()):

@@ -202,6 +202,7 @@ def run_variant(
     strategy: Optional[tf.distribute.Strategy] = None,
     state_dir: Optional[str] = None,
     until_epoch: Optional[int] = None,
+    training_set_every: int = 1,
 ) -> dict:
     """Trains one baseline without or with AL2 under the name `name`; resumes it from `state_dir`.
 
@@ -214,6 +215,10 @@ def run_variant(
     With `until_epoch` below `protocol.epochs` (and a `state_dir`) it trains
     through that epoch and pauses: no finished file, the backup and journal
     kept, and `"paused_at"` in the result; a later call continues the run.
+    The training-set accuracies (`memorized` among them) are measured every
+    `training_set_every` epochs and at the last (NaN in between): one
+    inference pass over the training set, a third of an epoch at the
+    reference's scale.
 
     Returns:
         {"baseline", "al2", "history"} (see `run_label_randomization`), and
@@ -228,7 +233,11 @@ def run_variant(
         print(f"\n=== {name}: finished earlier, loaded from {finished} ===", flush=True)
         return atomic.read_json(finished, "finished-variant file")
     print(f"\n=== {name} ===", flush=True)
-    callbacks = [TrainingSetAccuracy(prepared)]
+    if isinstance(training_set_every, bool) or not isinstance(training_set_every, int) or training_set_every < 1:
+        raise ValueError(f"`training_set_every` must be an integer >= 1. Received: {training_set_every!r}")
+    measured = None if training_set_every == 1 else {
+        *range(training_set_every, protocol.epochs + 1, training_set_every), protocol.epochs}
+    callbacks = [TrainingSetAccuracy(prepared, epochs=measured)]
     if models_dir and save_epochs:
         callbacks.append(SaveAtEpochs(os.path.join(models_dir, name), save_epochs, overwrite=bool(state_dir)))
     journal = os.path.join(state_dir, f"{name}.epochs.jsonl") if state_dir else None
