@@ -139,6 +139,20 @@ def seed_effects(directory: str) -> str:
     return table(header, rows) + source(path)
 
 
+def effects_across(baseline: str, *directories: str) -> str:
+    """AL2's effect on one baseline in several runs (`seeds.json` each), a row per run with its setup."""
+    rows = []
+    for directory in directories:
+        data = read_json(f"{directory}/seeds.json")
+        effect = data["effects"][baseline]
+        final, last = effect["final_difference"]["values"], effect["last_epochs_difference"]["values"]
+        rows.append([protocol_note(directory), f"{spread(final, 100, 1, '+')} ({per_seed(final)})",
+                     spread(last, 100, 1, "+"), f"`{directory}` (seeds {', '.join(map(str, data['seeds']))})"])
+    header = ["initialization, input scaling", f"{baseline}: AL2's effect on final (points, per seed)",
+              "on last-5 (points)", "run"]
+    return table(header, rows) + "\n\n(with minus without AL2; standard deviations with ddof 1)"
+
+
 def methods(path: str) -> str:
     """The losses-and-mixup comparison (`methods.csv`): without and with AL2, AL2's effect per seed."""
     by_method: Dict[str, List[dict]] = {}
@@ -426,5 +440,5 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "similarity_pair": similarity_pair, "ablation": ablation, "parity_steps": parity_steps,
     "parity_seeds": parity_seeds, "parity_effects": parity_effects, "overhead": overhead,
     "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,
-    "effects_by_initialization": effects_by_initialization,
+    "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
 }
