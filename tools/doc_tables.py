@@ -153,6 +153,62 @@ def effects_across(baseline: str, *directories: str) -> str:
     return table(header, rows) + "\n\n(with minus without AL2; standard deviations with ddof 1)"
 
 
+PAPER_TABLE1 = "al2_keras/experiments/resources/paper_table1.csv"
+# Table 1's metrics: the history key and the paper's scale (L_r is printed times 100).
+PAPER_METRICS = {"TA": ("val_accuracy", 100.0), "Lc": ("cross_entropy", 1.0), "Lr": ("activation_loss", 100.0)}
+
+
+def run_history(directory: str) -> Dict[str, dict]:
+    """Variant -> (al2, per-epoch history) of a run folder: its `results.json`, else its epoch journals so far."""
+    finished = ROOT / directory / "results.json"
+    if finished.exists():
+        return {name: (run["al2"], run["history"]) for name, run in read_json(f"{directory}/results.json")[
+            "results"].items()}
+    out = {}
+    for journal in sorted((ROOT / directory / "state").glob("*.epochs.jsonl")):
+        records = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+        by_epoch = {record["epoch"]: record for record in records}  # an epoch redone counts once, its last
+        history = {key: [by_epoch[e].get(key) for e in sorted(by_epoch)] for key in records[-1]}
+        name = journal.name.removesuffix(".epochs.jsonl")
+        out[name] = (not name.endswith("_no_al2"), history)
+    return out
+
+
+def paper_side_by_side(*directories: str) -> str:
+    """Table 1 cell by cell: the port's value at epochs 100 to 700, the paper's and the difference.
+
+    Each directory is one run of the reference's protocol (`--preset paper`),
+    finished or paused (its journals); a row per variant and metric, a column
+    per epoch of the paper's table the run has reached.
+    """
+    with open(ROOT / PAPER_TABLE1, newline="") as f:  # comment lines first, then the CSV
+        paper = {(row["baseline"], row["metric"], int(row["epoch"])): row
+                 for row in csv.DictReader(line for line in f if not line.startswith("#"))}
+    epochs = sorted({epoch for _, _, epoch in paper})
+    rows, reached = [], 0
+    for directory in directories:
+        for name, (al2, history) in run_history(directory).items():
+            baseline = name.removesuffix("_no_al2").removesuffix("_al2")
+            length = len(history["val_accuracy"])
+            reached = max(reached, length)
+            for metric, (key, scale) in PAPER_METRICS.items():
+                cells = []
+                for epoch in epochs:
+                    if epoch > length:
+                        cells.append("-")
+                        continue
+                    ours = scale * history[key][epoch - 1]
+                    theirs = float(paper[(baseline, metric, epoch)]["with_al2" if al2 else "without_al2"])
+                    cells.append(f"{ours:.2f} / {theirs:.2f} ({ours - theirs:+.2f})")
+                rows.append([name, metric, *cells])
+    header = ["variant", "metric", *(f"epoch {epoch}: port / paper (difference)" for epoch in epochs)]
+    files = ", ".join(f"`{d}`" for d in directories)
+    notes = [protocol_note(directories[0]) if directories else "",
+             "one seed of the port against the paper's one reported run; TA test accuracy %, L_c training cross "
+             "entropy, L_r x100; '-': not reached yet", f"files: {files}, `{PAPER_TABLE1}`"]
+    return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
+
+
 def methods(path: str) -> str:
     """The losses-and-mixup comparison (`methods.csv`): without and with AL2, AL2's effect per seed."""
     by_method: Dict[str, List[dict]] = {}
@@ -441,4 +497,5 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "parity_seeds": parity_seeds, "parity_effects": parity_effects, "overhead": overhead,
     "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,
     "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
+    "paper_side_by_side": paper_side_by_side,
 }

@@ -82,3 +82,25 @@ def test_every_label_noise_table_names_the_initialization_and_scaling_of_its_run
         "PyTorch's default initialization, pixels in [0, 1]")
     block = doc_tables.seed_variants("saved_models/reference/keras_init/quick_seeds")
     assert block.splitlines()[-1].startswith("(Keras's initialization (Glorot), pixels in [0, 1]; seeds 0, 1, 2")
+
+
+def test_paper_side_by_side_reads_a_paused_run_cell_by_cell_against_the_paper(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    import doc_tables  # tools/, on the path above
+
+    shutil.copytree(doc_tables.ROOT / "al2_keras" / "experiments" / "resources", tmp_path / "al2_keras" /
+                    "experiments" / "resources")
+    state = tmp_path / "run" / "state"
+    state.mkdir(parents=True)
+    lines = [{"epoch": e, "val_accuracy": 0.5 + e / 1000, "cross_entropy": 2.0, "activation_loss": 0.01}
+             for e in range(250)]
+    lines.append({**lines[99], "val_accuracy": 0.9})  # epoch 100 redone after an interruption: the last counts
+    (state / "bare_al2.epochs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    block = doc_tables.paper_side_by_side("run")
+    row = next(line for line in block.splitlines() if line.startswith("| bare_al2 | TA |"))
+    # The paper's bare with AL2: 95.25 at epoch 100, 94.92 at 200; epoch 300 not reached.
+    assert row.split(" | ")[2:5] == ["90.00 / 95.25 (-5.25)", "69.90 / 94.92 (-25.02)", "-"]
+    assert "| bare_al2 | Lr | 1.00 / 0.24 (+0.76) |" in block
