@@ -19,15 +19,18 @@ class AL2Scheduler(keras.callbacks.Callback):
     `keras.callbacks.BackupAndRestore` continue the schedule where it stopped.
     Every `AL2` layer of the model is found at the start of training, those
     of nested models and of custom layers included; two that would log their
-    L_r under one name are refused there (`check_metric_names`). The weight used in each epoch is written to the epoch's
-    logs as `al2_weight` (History, CSVLogger and TensorBoard show it).
+    L_r under one name are refused there (`check_metric_names`). The weight
+    used in each epoch is written to the epoch's logs as `al2_weight`
+    (History, CSVLogger and TensorBoard show it).
 
     A schedule that learns from training (one with `update(epoch, logs)`,
     such as `StableSchedule`) is copied, with what it has learned so far, so
     that the object passed in stays a template; the copy gets each epoch's
-    logs at the epoch's end. What it learned travels with `get_state`/`set_state`:
-    `al2_keras.experiments.distribute.BackupAndRestore(dir, stateful=[scheduler])` saves
-    it with each backup, so a resumed run continues exactly.
+    logs at the epoch's end. What it learned travels with
+    `get_state`/`set_state`: `al2_keras.experiments.distribute.
+    BackupAndRestore(dir, stateful=[scheduler])` saves it with each backup,
+    so a resumed run continues exactly; Keras's own `BackupAndRestore` does
+    not, and a `StableSchedule` that lost its state is refused.
 
     Args:
         schedule: A schedule, any callable `epoch -> weight`, or a number for
