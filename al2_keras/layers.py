@@ -207,7 +207,7 @@ class ActivationLossMetric(keras.metrics.Metric):
         return ops.divide_no_nan(total, count)
 
 
-def at_least_float32(dtype) -> str:
+def at_least_float32(dtype: Any) -> str:
     """"float64" for float64, else "float32": float16 squares overflow, float64 stays exact."""
     return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
 
@@ -216,7 +216,7 @@ def at_least_float32(dtype) -> str:
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
-def check_penalty_weight(weight) -> float:
+def check_penalty_weight(weight: Any) -> float:
     """Returns `weight` as a float, or raises unless it is a finite float32 number >= 0."""
     if isinstance(weight, bool):
         raise TypeError(f"The AL2 penalty weight must be a number, not a bool. Received: weight={weight!r}")

@@ -38,7 +38,7 @@ class GeneralizedCrossEntropy(keras.losses.Loss):
         q: In (0, 1].
     """
 
-    def __init__(self, q: float = 0.7, name: str = "generalized_cross_entropy", **kwargs):
+    def __init__(self, q: float = 0.7, name: str = "generalized_cross_entropy", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         if not 0.0 < q <= 1.0:
             raise ValueError(f"`q` must be in (0, 1]. Received: q={q}")
@@ -69,7 +69,7 @@ class SymmetricCrossEntropy(keras.losses.Loss):
     """
 
     def __init__(self, alpha: float = 0.01, beta: float = 1.0, log_zero: float = -4.0,
-                 name: str = "symmetric_cross_entropy", **kwargs):
+                 name: str = "symmetric_cross_entropy", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         if alpha < 0 or beta < 0 or not log_zero < 0:
             raise ValueError(f"`alpha` and `beta` must be >= 0 and `log_zero` < 0. Received: "

@@ -185,12 +185,12 @@ def paper_side_by_side(*directories: str) -> str:
         paper = {(row["baseline"], row["metric"], int(row["epoch"])): row
                  for row in csv.DictReader(line for line in f if not line.startswith("#"))}
     epochs = sorted({epoch for _, _, epoch in paper})
-    rows, reached = [], 0
+    rows, reached = [], {}
     for directory in directories:
         for name, (al2, history) in run_history(directory).items():
             baseline = name.removesuffix("_no_al2").removesuffix("_al2")
             length = len(history["val_accuracy"])
-            reached = max(reached, length)
+            reached[name] = length
             for metric, (key, scale) in PAPER_METRICS.items():
                 cells = []
                 for epoch in epochs:
@@ -205,7 +205,9 @@ def paper_side_by_side(*directories: str) -> str:
     files = ", ".join(f"`{d}`" for d in directories)
     notes = [protocol_note(directories[0]) if directories else "",
              "one seed of the port against the paper's one reported run; TA test accuracy %, L_c training cross "
-             "entropy, L_r x100; '-': not reached yet", f"files: {files}, `{PAPER_TABLE1}`"]
+             "entropy, L_r x100; '-': not reached yet",
+             "epochs trained: " + ", ".join(f"{name} {length}" for name, length in reached.items()),
+             f"files: {files}, `{PAPER_TABLE1}`"]
     return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
 
 

@@ -3,6 +3,7 @@
 import json
 import os
 import tempfile
+from typing import Any
 
 
 def write_text(path: str, text: str) -> None:
@@ -27,7 +28,7 @@ def write_text(path: str, text: str) -> None:
         raise
 
 
-def write_json(path: str, value, indent=None) -> None:
+def write_json(path: str, value: Any, indent: Any = None) -> None:
     """`json.dump` of `value` to `path`, atomically (`write_text`)."""
     write_text(path, json.dumps(value, indent=indent))
 

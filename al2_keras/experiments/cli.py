@@ -7,14 +7,14 @@ keeps the preset's value (`protocol_from_args`).
 
 import argparse
 import os
-from typing import Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from al2_keras import losses, models, schedules
 from al2_keras.experiments import arguments, datasets, results
 from al2_keras.experiments.training.protocol import LR_SCHEDULES
 
 
-def add_data_flags(parser: argparse.ArgumentParser, dataset_choices=None) -> None:
+def add_data_flags(parser: argparse.ArgumentParser, dataset_choices: Any = None) -> None:
     """--dataset, --data-dir, --corrupt, --train-size, --scaling, --image-size."""
     group = parser.add_argument_group("data")
     group.add_argument("--dataset", default=None, choices=dataset_choices, help="override the preset's dataset")
@@ -128,7 +128,7 @@ def protocol_from_args(args: argparse.Namespace, preset: Callable):
         arguments.fail(str(error))
 
 
-def prepare_or_fail(protocol, **kwargs):
+def prepare_or_fail(protocol: Any, **kwargs: Any):
     """`training.prepare_data(protocol)`, or one `error:` line and exit 2.
 
     Also checks, before any training, that the architecture takes the
@@ -201,7 +201,7 @@ def refuse_existing(*paths: str, hint: str = "choose another output") -> None:
             arguments.fail(f"{path} exists; {hint} (nothing is overwritten).")
 
 
-def describe(protocol, prepared) -> str:
+def describe(protocol: Any, prepared: Any) -> str:
     """One line on the data and protocol of a run, for progress output."""
     settings = {name: value for name, value in protocol.settings().items()
                 if name not in ("schedule", "time_scale", "schedule_options", "data_dir")

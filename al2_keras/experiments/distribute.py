@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from typing import Any
 
 import h5py
 import keras
@@ -70,7 +71,7 @@ class MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
     everything else is TensorFlow's strategy unchanged.
     """
 
-    def reduce(self, reduce_op, value, axis):
+    def reduce(self, reduce_op: Any, value: Any, axis: Any):
         def reduce_one(v):
             local = v.values[0] if isinstance(v, tf.distribute.DistributedValues) else v
             rank = getattr(local, "shape", tf.TensorShape(None)).rank
@@ -147,8 +148,8 @@ class BackupAndRestore(keras.callbacks.Callback):
             Back up after them: put this callback last.
     """
 
-    def __init__(self, backup_dir: str, save_freq="epoch", delete_checkpoint: bool = True,
-                 stateful=()):
+    def __init__(self, backup_dir: str, save_freq: Any = "epoch", delete_checkpoint: bool = True,
+                 stateful: Any = ()):
         if save_freq != "epoch":
             raise ValueError(
                 "al2_keras's BackupAndRestore backs up whole epochs only. "

@@ -8,7 +8,7 @@ unchanged (`al2=False` builds a model without the layer, for users who
 want none).
 """
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import keras
 
@@ -58,7 +58,7 @@ def check_input_shape(name: str, input_shape: Sequence[int]) -> None:
     check_image_size(name, input_shape, minimum_image_size(name))
 
 
-def get(name: str, **options) -> keras.Model:
+def get(name: str, **options: Any) -> keras.Model:
     """Builds the architecture `name` (see `names()`) with the builder's options.
 
     Example: `models.get("alexnet", input_shape=(64, 64, 3), num_classes=10)`.

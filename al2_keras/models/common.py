@@ -1,6 +1,7 @@
 """What the architectures share: the named trunk output, AL2, Dropout's place, the head's end."""
 
 import numbers
+from typing import Any, Optional, Sequence
 
 import keras
 
@@ -15,7 +16,7 @@ DROPOUT_POSITIONS = ("before_al2", "after_al2")
 DEFAULT_DROPOUT_POSITION = "before_al2"
 
 
-def check_image_size(name: str, input_shape, minimum: int) -> None:
+def check_image_size(name: str, input_shape: Sequence[int], minimum: int) -> None:
     """Raises a ValueError naming the minimum size if the architecture `name` cannot take `input_shape`."""
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
@@ -27,7 +28,7 @@ def check_image_size(name: str, input_shape, minimum: int) -> None:
             f"{minimum}x{minimum} (a protocol's `image_size`) or choose another architecture.")
 
 
-def check_num_classes(name: str, num_classes) -> None:
+def check_num_classes(name: str, num_classes: Any) -> None:
     """Raises a ValueError unless `num_classes` is an integer >= 2 (a softmax over one class is constant)."""
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
         raise ValueError(f"{name} needs `num_classes`, an integer >= 2 (the labels' number of classes). "
@@ -57,7 +58,7 @@ def weight_decay_regularizer(weight_decay: float):
     return keras.regularizers.L2(weight_decay / 2.0)
 
 
-def batch_norm_layer(name: str, regularizer=None) -> keras.layers.BatchNormalization:
+def batch_norm_layer(name: str, regularizer: Any = None) -> keras.layers.BatchNormalization:
     """BatchNormalization as the reference's `BatchNorm2d` (defaults, running statistics, decay).
 
     PyTorch's running-statistics momentum 0.1 is Keras's `momentum=0.9`
@@ -71,8 +72,9 @@ def batch_norm_layer(name: str, regularizer=None) -> keras.layers.BatchNormaliza
                                    beta_regularizer=regularizer, name=name)
 
 
-def classifier(inputs, trunk_output, head_layers, al2, al2_weight, num_classes, reg, name,
-                features_dropout=None, dropout_position=DEFAULT_DROPOUT_POSITION, scheme="keras"):
+def classifier(inputs: Any, trunk_output: Any, head_layers: Sequence[keras.layers.Layer], al2: bool, al2_weight: float,
+               num_classes: int, reg: dict, name: str, features_dropout: Optional[keras.layers.Layer] = None,
+               dropout_position: str = DEFAULT_DROPOUT_POSITION, scheme: str = "keras") -> keras.Model:
     """Names the trunk output, adds AL2, the head layers and a float32 softmax.
 
     `features_dropout` (a Dropout layer or None) goes before the `"features"`

@@ -34,7 +34,7 @@ def _parameters(name: str):
     return inspect.signature(NAMES[check_name(name)]).parameters
 
 
-def check_name(name) -> str:
+def check_name(name: Any) -> str:
     """Returns `name` if it names a schedule, else raises a ValueError listing the names."""
     if not isinstance(name, str) or name not in NAMES:
         raise ValueError(f"Unknown schedule {name!r}; choose from {names()}, or pass a "
@@ -42,7 +42,7 @@ def check_name(name) -> str:
     return name
 
 
-def name_and_options(schedule) -> Tuple[str, dict]:
+def name_and_options(schedule: Any) -> Tuple[str, dict]:
     """`(name, options)` such that `get(name, **options)` equals `schedule`.
 
     The options are the schedule's config less the arguments left at their

@@ -1,9 +1,10 @@
 """What the schedules share: checks of their arguments and epochs, their repr."""
 
 import math
+from typing import Any
 
 
-def check_number(name: str, value, minimum: float, inclusive: bool) -> float:
+def check_number(name: str, value: Any, minimum: float, inclusive: bool) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -20,7 +21,7 @@ def check_number(name: str, value, minimum: float, inclusive: bool) -> float:
     return number
 
 
-def check_epoch(epoch) -> int:
+def check_epoch(epoch: Any) -> int:
     if int(epoch) != epoch or epoch < 0:
         raise ValueError(
             f"`epoch` must be an integer >= 0. Received: epoch={epoch!r}"
@@ -28,7 +29,7 @@ def check_epoch(epoch) -> int:
     return int(epoch)
 
 
-def config_repr(schedule) -> str:
+def config_repr(schedule: Any) -> str:
     """`Name(arg=value, ...)` from the schedule's `get_config()`."""
     args = ", ".join(f"{k}={v!r}" for k, v in schedule.get_config().items())
     return f"{type(schedule).__name__}({args})"

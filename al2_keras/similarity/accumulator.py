@@ -50,7 +50,7 @@ class CovarianceAccumulator:
     def count(self) -> int:
         return self._count
 
-    def update(self, x, y) -> None:
+    def update(self, x: Any, y: Any) -> None:
         """Adds a batch of activations `x` (p, b) and `y` (q, b)."""
         x = as_activations(x, "x")
         y = as_activations(y, "y")
@@ -156,7 +156,7 @@ class CovarianceAccumulator:
         """CCA of everything seen so far (see `al2_keras.cca`)."""
         return cca_from_moments(self.moments(), epsilon, compute_weights)
 
-    def svcca(self, keep=20, epsilon: float = 1e-10):
+    def svcca(self, keep: Any = 20, epsilon: float = 1e-10):
         """SVCCA of everything seen so far (see `al2_keras.svcca`)."""
         return svcca_from_moments(self.moments(), keep, epsilon)
 

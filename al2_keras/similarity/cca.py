@@ -12,7 +12,7 @@ correlations do not depend on the whitening).
 """
 
 import dataclasses
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class _Normalized:
     ymax: tf.Tensor
 
 
-def check_epsilon(epsilon) -> float:
+def check_epsilon(epsilon: Any) -> float:
     """Returns `epsilon` as a float, or raises unless it is a finite number >= 0."""
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)):
         raise TypeError(f"`epsilon` must be a number >= 0. Received: epsilon={epsilon!r}")
@@ -177,7 +177,7 @@ def _result(coefficients, x_idxs, y_idxs, **extra) -> CCAResult:
     )
 
 
-def cca(x, y, epsilon: float = 1e-10, compute_weights: bool = False, dtype=tf.float64) -> CCAResult:
+def cca(x: Any, y: Any, epsilon: float = 1e-10, compute_weights: bool = False, dtype: Any = tf.float64) -> CCAResult:
     """Canonical correlations between two representations, as svcca computes them.
 
     Args:

@@ -1,6 +1,7 @@
 """Means and covariances (`Moments`) of two representations over the same datapoints, in memory."""
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def _to_tensor(array) -> tf.Tensor:
         return tf.convert_to_tensor(array)
 
 
-def as_activations(array, name: str, dtype=tf.float64) -> tf.Tensor:
+def as_activations(array: Any, name: str, dtype: Any = tf.float64) -> tf.Tensor:
     """Converts `array` to a 2-D (neurons, datapoints) tensor and checks it."""
     tensor = _to_tensor(array)
     if not (tensor.dtype.is_floating or tensor.dtype.is_integer):
@@ -226,7 +227,7 @@ def _numpy_moments(x: np.ndarray, y: np.ndarray) -> list:
 _MAX_MEAN_TO_VARIANCE = 1e4
 
 
-def moments(x, y, dtype=tf.float64, for_cca: bool = True) -> Moments:
+def moments(x: Any, y: Any, dtype: Any = tf.float64, for_cca: bool = True) -> Moments:
     """Means and covariances of activations `x` (p, n) and `y` (q, n).
 
     With `for_cca` (the default) there must be more datapoints than neurons,

@@ -11,6 +11,7 @@ in TensorFlow (0.19 s and 0.23 s there; NumPy has no triangular solve).
 """
 
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +26,11 @@ def on_cpu() -> bool:
     return not tf.config.list_logical_devices("GPU")
 
 
-def to_numpy(tensor) -> np.ndarray:
+def to_numpy(tensor: Any) -> np.ndarray:
     return tensor.numpy() if hasattr(tensor, "numpy") else np.asarray(tensor)
 
 
-def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False):
     """`a @ b` (either transposed); NumPy's BLAS on a CPU, where TensorFlow's float64 GEMM is ~2x slower."""
     if on_cpu():
         a, b = to_numpy(a), to_numpy(b)
@@ -37,14 +38,14 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
     return tf.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
 
 
-def svd(matrix):
+def svd(matrix: Any):
     """`(s, u, v)` of the thin SVD, `matrix = u diag(s) v^T`."""
     if on_cpu():
         u, s, vt = np.linalg.svd(to_numpy(matrix), full_matrices=False)
         return tf.constant(s), tf.constant(u), tf.constant(vt.T)
     return tf.linalg.svd(matrix, full_matrices=False)
 
-def take2(matrix, rows, cols):
+def take2(matrix: Any, rows: Any, cols: Any):
     return tf.gather(tf.gather(matrix, rows, axis=0), cols, axis=1)
 
 
@@ -59,7 +60,7 @@ def _whitener(cov):
     return chol
 
 
-def symmetric_eig(cov):
+def symmetric_eig(cov: Any):
     """Eigenvalues (descending) and eigenvectors of a symmetric PSD matrix.
 
     NumPy's `eigh` on a CPU; on a GPU TensorFlow's SVD (faster there than its
@@ -72,7 +73,7 @@ def symmetric_eig(cov):
     return values, vectors
 
 
-def pinv_sqrt(cov):
+def pinv_sqrt(cov: Any):
     """svcca's `sqrtm(pinv(cov))`, from one decomposition of `cov`."""
     values, vectors = symmetric_eig(cov)
     cutoff = 1e-15 * tf.reduce_max(tf.abs(values))
@@ -80,7 +81,7 @@ def pinv_sqrt(cov):
     return matmul(vectors * inv_sqrt[None, :], vectors, transpose_b=True)
 
 
-def whiten_left(cov, matrix):
+def whiten_left(cov: Any, matrix: Any):
     """`W @ matrix` with `W` a whitening of `cov` (W cov W^T = I on its range)."""
     chol = _whitener(cov)
     if chol is None:
@@ -88,7 +89,7 @@ def whiten_left(cov, matrix):
     return tf.linalg.triangular_solve(chol, matrix, lower=True), chol
 
 
-def whitened_cross(sxx, sxy, syy):
+def whitened_cross(sxx: Any, sxy: Any, syy: Any):
     """`Wx sxy Wy^T` for whitenings Wx, Wy of sxx and syy, and the factors."""
     left, chol_x = whiten_left(sxx, sxy)
     both_t, chol_y = whiten_left(syy, tf.transpose(left))
@@ -101,7 +102,7 @@ def whitened_cross(sxx, sxy, syy):
 _GRAM_SINGULAR_VALUES_FROM = 512
 
 
-def singular_values(matrix):
+def singular_values(matrix: Any):
     """Singular values of `matrix`, descending."""
     rows, cols = int(matrix.shape[0]), int(matrix.shape[1])
     if on_cpu():

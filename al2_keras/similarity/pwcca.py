@@ -22,6 +22,7 @@ centred: its mean term is 0 too), with no pass over the data.
 """
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ class PWCCAResult:
     weighted_side: str
 
 
-def pwcca(x, y, epsilon: float = 1e-10, svcca_compatible: bool = False) -> PWCCAResult:
+def pwcca(x: Any, y: Any, epsilon: float = 1e-10, svcca_compatible: bool = False) -> PWCCAResult:
     """Projection-weighted CCA of two representations (neurons, datapoints).
 
     The canonical correlations are weighted by how much of the representation

@@ -1,6 +1,6 @@
 """SVCCA: CCA between the top singular directions of each representation (the svcca tutorials)."""
 
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def _count_kept(values: np.ndarray, keep, neurons: int) -> int:
     return int(min(np.searchsorted(explained, keep - 1e-12) + 1, neurons))
 
 
-def svcca(x, y, keep: Union[int, float] = 20, epsilon: float = 1e-10) -> CCAResult:
+def svcca(x: Any, y: Any, keep: Union[int, float] = 20, epsilon: float = 1e-10) -> CCAResult:
     """SVCCA: CCA between the top singular directions of each representation.
 
     As in the svcca tutorials: each representation is mean-centred and

@@ -84,7 +84,7 @@ class AL2HyperModel(keras_tuner.HyperModel):
         self.search_space.declare(hp)
         return self.build_model(hp)
 
-    def fit(self, hp, model, *args, callbacks=None, **kwargs):
+    def fit(self, hp: Any, model: Any, *args: Any, callbacks: Any = None, **kwargs: Any):
         schedule = self.search_space.schedule(hp)
         callbacks = list(callbacks or [])
         if schedule is None:  # no AL2: the layers stay, at weight 0, unscheduled

@@ -17,7 +17,7 @@ _MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall", "f1_score", "fbet
 _MINIMIZED_SUFFIXES = ("loss", "crossentropy", "error", "entropy")
 
 
-def objective_of(objective) -> keras_tuner.Objective:
+def objective_of(objective: Any) -> keras_tuner.Objective:
     """A `keras_tuner.Objective` from a metric name, with its direction.
 
     Accuracy-like names (accuracy, auc, precision, recall, F-scores) are

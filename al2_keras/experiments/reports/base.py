@@ -2,7 +2,7 @@
 
 import csv
 import io
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 
 def _format(value) -> str:
@@ -46,7 +46,7 @@ def mean_std(spread: Dict, scale: float = 1.0, spec: str = ".2f") -> str:
     return f"{scale * spread['mean']:{spec}} ± {scale * spread['std']:{spec}}"
 
 
-def finish_figure(figure, axes, path: str) -> None:
+def finish_figure(figure: Any, axes: Any, path: str) -> None:
     """Grid and legend on each of `axes`, tight layout, saved as a PNG at `path`, closed."""
     for axis in axes:
         axis.grid(alpha=0.3)

@@ -1,6 +1,6 @@
 """The one way a model is built and compiled for a protocol (runner and tuner alike)."""
 
-from typing import Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import keras
 
@@ -15,7 +15,7 @@ def build_model(
     input_shape: Sequence[int],
     num_classes: int,
     al2_weight: float = 0.0,
-    **options,
+    **options: Any,
 ) -> keras.Model:
     """The protocol's architecture with an `AL2` layer at `al2_weight`.
 

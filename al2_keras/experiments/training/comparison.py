@@ -3,7 +3,7 @@
 import dataclasses
 import os
 import shutil
-from typing import Callable, Dict, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from al2_keras.experiments import results
 from al2_keras.experiments.training.protocol import BASELINES, Protocol
@@ -40,7 +40,7 @@ def run_variants(
     describe: Optional[Callable] = None,
     models_dir: Optional[str] = None,
     save_epochs: Sequence[int] = (),
-    strategy=None,
+    strategy: Any = None,
     seed_directories: bool = True,
     on_seed_end: Optional[Callable[[int, str, Dict[str, dict]], None]] = None,
     verbose: int = 2,

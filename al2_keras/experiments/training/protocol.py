@@ -194,7 +194,7 @@ class Protocol:
         timed = {"time_scale": self.time_scale} if "time_scale" in schedules.options_of(self.schedule) else {}
         return schedules.get(self.schedule, **timed, **self.schedule_options)
 
-    def with_schedule(self, schedule) -> "Protocol":
+    def with_schedule(self, schedule: Any) -> "Protocol":
         """A copy that trains with `schedule`, a named schedule's object (e.g. a tuner's `ProgressiveSchedule`)."""
         protocol = dataclasses.replace(self)
         protocol._take_schedule(schedule)
@@ -248,7 +248,7 @@ QUICK_DIFFERENCES = dict(dataset="fashion_mnist", train_size=5000, learning_rate
                          time_scale=10.0)
 
 
-def quick_protocol(**overrides) -> Protocol:
+def quick_protocol(**overrides: Any) -> Protocol:
     """The CPU-scale protocol calibrated to show AL2's effect in minutes.
 
     Real Fashion-MNIST, a seeded 5,000-image training subset, SGD lr 0.01
@@ -262,7 +262,7 @@ def quick_protocol(**overrides) -> Protocol:
     return Protocol(**settings)
 
 
-def paper_protocol(**overrides) -> Protocol:
+def paper_protocol(**overrides: Any) -> Protocol:
     """The reference's protocol, `Protocol`'s defaults: MNIST, all 60,000 images, SGD 0.001/0.5, 700 epochs.
 
     75% of labels corrupted, the reference's normalization, initialization

@@ -1,7 +1,7 @@
 """The runner: prepares a protocol's data, trains its variants and seeds, resumes."""
 
 import os
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import keras
 
@@ -56,7 +56,7 @@ def train_variant(
     strategy: Optional[tf.distribute.Strategy] = None,
     backup_dir: Optional[str] = None,
     until_epoch: Optional[int] = None,
-    **model_options,
+    **model_options: Any,
 ) -> tuple:
     """Trains the protocol's model on the noisy labels, testing on clean labels.
 
