@@ -44,8 +44,8 @@ def parse_args():
         metavar="V1,V2,...", help="train only these variants of --baselines (e.g. bare_al2), one run each")
     parser.add_argument("--memorized-every", type=arguments.positive_int, default=1, metavar="K",
                         help="measure the training-set accuracies (the memorized share) every K epochs and at the "
-                             "last, not every epoch: each is one pass over the training images, a third of an "
-                             "epoch at the paper's scale (default 1: every epoch)")
+                             "last, not every epoch: each is one pass over the training images, about a fifth "
+                             "of an epoch at the paper's scale (default 1: every epoch)")
     parser.add_argument("--until-epoch", type=arguments.positive_int, default=None, metavar="N",
                         help="train through epoch N and pause, keeping the state: the same command with "
                              "--resume (and a later or no --until-epoch) continues the run exactly")

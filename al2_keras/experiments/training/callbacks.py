@@ -80,7 +80,7 @@ class TrainingSetAccuracy(keras.callbacks.Callback):
     """Adds `training_set_accuracies` to the logs of each epoch, or of the chosen ones.
 
     One inference pass over the training images: at the reference's scale
-    (60,000 images) about a third of an epoch. Epochs not chosen log NaN
+    (60,000 images) about a fifth of an epoch on 2 CPU cores. Epochs not chosen log NaN
     for the three keys, so every history keeps one value per epoch.
 
     Args:
