@@ -20,6 +20,7 @@ import pytest
 import tensorflow as tf
 
 import al2_keras
+import al2_keras.similarity
 from al2_keras import ProgressiveSchedule
 from al2_keras.experiments import datasets, distribute, training
 from tests import similarity_worker
@@ -292,8 +293,9 @@ def test_streaming_similarity_across_two_workers_equals_in_memory(tmp_path):
         assert codes == [0, 0], _output(processes[0])[-3000:] + _output(processes[1])[-3000:]
 
     x, y = similarity_worker.activations()  # every worker's datapoints, in memory
-    expected = {"cca": al2_keras.cca(x, y).coefficients, "svcca": al2_keras.svcca(x, y, keep=6).mean,
-                "pwcca": al2_keras.pwcca(x, y).mean, "cka": al2_keras.linear_cka(x, y)}
+    measures = al2_keras.similarity
+    expected = {"cca": measures.cca(x, y).coefficients, "svcca": measures.svcca(x, y, keep=6).mean,
+                "pwcca": measures.pwcca(x, y).mean, "cka": measures.linear_cka(x, y)}
     for output in outputs:
         result = json.loads(output.read_text())
         assert result["count"] == 3000

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import al2_keras
+import al2_keras.similarity
 from tests.similarity.data import related
 
 
@@ -27,16 +28,16 @@ def gram_cka(x, y, unbiased):
 @pytest.mark.parametrize("unbiased", [False, True])
 def test_linear_cka_matches_gram_formula(unbiased):
     x, y = related(n=150)
-    assert al2_keras.linear_cka(x, y, unbiased=unbiased) == pytest.approx(
+    assert al2_keras.similarity.linear_cka(x, y, unbiased=unbiased) == pytest.approx(
         gram_cka(x, y, unbiased), rel=1e-9)
 
 
 def test_linear_cka_is_one_for_rotated_scaled_copy_and_needs_four_points():
     x, _ = related(p=5, n=300)
     rotation, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((5, 5)))
-    assert al2_keras.linear_cka(x, 3.0 * rotation @ x) == pytest.approx(1.0)
+    assert al2_keras.similarity.linear_cka(x, 3.0 * rotation @ x) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="more than 3"):
-        al2_keras.linear_cka(np.ones((1, 3)) * [[1, 2, 4]], np.ones((1, 3)) * [[0, 1, 5]], unbiased=True)
+        al2_keras.similarity.linear_cka(np.ones((1, 3)) * [[1, 2, 4]], np.ones((1, 3)) * [[0, 1, 5]], unbiased=True)
 
 
 def _pair(neurons=5, datapoints=50, seed=0):
@@ -47,5 +48,5 @@ def _pair(neurons=5, datapoints=50, seed=0):
 def test_linear_cka_with_fewer_datapoints_than_neurons_is_defined():
     x, y = _pair(neurons=30, datapoints=10)
     # The Gram formula needs no inverse, so it holds with fewer datapoints than neurons too.
-    assert al2_keras.linear_cka(x, y) == pytest.approx(gram_cka(x, y, unbiased=False), rel=1e-9)
-    assert al2_keras.linear_cka(x, x) == pytest.approx(1.0)
+    assert al2_keras.similarity.linear_cka(x, y) == pytest.approx(gram_cka(x, y, unbiased=False), rel=1e-9)
+    assert al2_keras.similarity.linear_cka(x, x) == pytest.approx(1.0)

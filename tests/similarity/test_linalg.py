@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import al2_keras
+import al2_keras.similarity
 from al2_keras.similarity import covariances, linalg
 
 
@@ -17,10 +18,10 @@ def _related(p=12, q=20, n=3000, seed=0):
 
 def _measures(x, y):
     return {
-        "cca": al2_keras.cca(x, y, compute_weights=True),
-        "svcca": al2_keras.svcca(x, y, keep=6).coefficients,
-        "pwcca": al2_keras.pwcca(x, y).mean,
-        "pwcca_svcca": al2_keras.pwcca(x, y, svcca_compatible=True).mean,
+        "cca": al2_keras.similarity.cca(x, y, compute_weights=True),
+        "svcca": al2_keras.similarity.svcca(x, y, keep=6).coefficients,
+        "pwcca": al2_keras.similarity.pwcca(x, y).mean,
+        "pwcca_svcca": al2_keras.similarity.pwcca(x, y, svcca_compatible=True).mean,
     }
 
 
@@ -44,7 +45,7 @@ def test_cpu_and_device_routes_agree(monkeypatch, gram_from):
 def test_large_means_take_the_centred_route_on_the_cpu_too(monkeypatch):
     x, y = _related()
     x = x + 1e6
-    centred = al2_keras.cca(x - x.mean(axis=1, keepdims=True), y).coefficients
-    np.testing.assert_allclose(al2_keras.cca(x, y).coefficients, centred, atol=1e-9)
+    centred = al2_keras.similarity.cca(x - x.mean(axis=1, keepdims=True), y).coefficients
+    np.testing.assert_allclose(al2_keras.similarity.cca(x, y).coefficients, centred, atol=1e-9)
     monkeypatch.setattr(covariances, "_MAX_MEAN_TO_VARIANCE", np.inf)
-    assert np.max(np.abs(al2_keras.cca(x, y).coefficients - centred)) > 1e-9
+    assert np.max(np.abs(al2_keras.similarity.cca(x, y).coefficients - centred)) > 1e-9

@@ -4,16 +4,17 @@ import pytest
 import svcca_numpy  # benchmarks/, on the path from conftest: svcca's recipe in NumPy
 
 import al2_keras
+import al2_keras.similarity
 from tests.similarity.data import related
 
 
 def test_svcca_matches_tutorial_recipe_and_variance_fraction():
     x, y = related(p=10, q=12)
     np.testing.assert_allclose(
-        al2_keras.svcca(x, y, keep=4).coefficients, svcca_numpy.svcca(x, y, keep=4), atol=1e-10
+        al2_keras.similarity.svcca(x, y, keep=4).coefficients, svcca_numpy.svcca(x, y, keep=4), atol=1e-10
     )
-    assert len(al2_keras.svcca(x, y, keep=0.999999).coefficients) == 10
-    few = al2_keras.svcca(x, y, keep=0.5).coefficients
+    assert len(al2_keras.similarity.svcca(x, y, keep=0.999999).coefficients) == 10
+    few = al2_keras.similarity.svcca(x, y, keep=0.5).coefficients
     assert 1 <= len(few) < 10
 
 
@@ -21,7 +22,7 @@ def test_svcca_matches_tutorial_recipe_and_variance_fraction():
 def test_svcca_bad_keep(keep):
     x, y = related()
     with pytest.raises(ValueError, match="keep"):
-        al2_keras.svcca(x, y, keep=keep)
+        al2_keras.similarity.svcca(x, y, keep=keep)
 
 
 def _pair(neurons=5, datapoints=50, seed=0):
@@ -32,4 +33,4 @@ def _pair(neurons=5, datapoints=50, seed=0):
 @pytest.mark.parametrize("keep", ["20", None, [5]])
 def test_non_numeric_keep_is_a_type_error(keep):
     with pytest.raises(TypeError, match="keep="):
-        al2_keras.svcca(*_pair(), keep=keep)
+        al2_keras.similarity.svcca(*_pair(), keep=keep)

@@ -27,7 +27,7 @@ def test_a_number_typed_into_a_block_is_caught_and_restored():
 
 def test_a_value_in_a_sentence_is_restored_from_its_file():
     readme = (render_docs.ROOT / "README.md").read_text()
-    start = readme.index("<!-- value: saved_models/reference/keras_init/figure1/summary.csv")
+    start = readme.index("<!-- value: saved_models/reference/figure1/summary.csv")
     end = readme.index("<!-- /value -->", start)
     marker_end = readme.index("-->", start) + 3
     tampered = readme[:marker_end] + "0.999" + readme[end:]
