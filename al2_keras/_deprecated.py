@@ -52,6 +52,9 @@ def moved_attribute(name: str):
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports `al2_keras.<moved>[.sub]` as `al2_keras.experiments.<moved>[.sub]`, warning once per module."""
 
+    def __init__(self):
+        self._own_specs = {}  # new module name -> its own spec, given back after the alias's import
+
     def find_spec(self, fullname, path=None, target=None):
         parts = fullname.split(".")
         if len(parts) < 2 or parts[0] != "al2_keras" or parts[1] not in MOVED_MODULES:
@@ -62,7 +65,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new = spec.name.replace("al2_keras.", "al2_keras.experiments.", 1)
         _warn(spec.name, new)
         module = importlib.import_module(new)
-        self._own_specs = {**getattr(self, "_own_specs", {}), new: module.__spec__}
+        self._own_specs[new] = module.__spec__
         return module
 
     def exec_module(self, module):

@@ -181,9 +181,9 @@ def paper_side_by_side(*directories: str) -> str:
     finished or paused (its journals); a row per variant and metric, a column
     per epoch of the paper's table the run has reached.
     """
-    with open(ROOT / PAPER_TABLE1, newline="") as f:  # comment lines first, then the CSV
-        paper = {(row["baseline"], row["metric"], int(row["epoch"])): row
-                 for row in csv.DictReader(line for line in f if not line.startswith("#"))}
+    from al2_keras.experiments.paper import table1  # the package's own reader of the paper's table
+
+    paper = table1()
     epochs = sorted({epoch for _, _, epoch in paper})
     rows, reached = [], {}
     for directory in directories:
@@ -198,7 +198,7 @@ def paper_side_by_side(*directories: str) -> str:
                         cells.append("-")
                         continue
                     ours = scale * history[key][epoch - 1]
-                    theirs = float(paper[(baseline, metric, epoch)]["with_al2" if al2 else "without_al2"])
+                    theirs = paper[(baseline, metric, epoch)][int(al2)]  # (without AL2, with AL2)
                     cells.append(f"{ours:.2f} / {theirs:.2f} ({ours - theirs:+.2f})")
                 rows.append([name, metric, *cells])
     header = ["variant", "metric", *(f"epoch {epoch}: port / paper (difference)" for epoch in epochs)]
