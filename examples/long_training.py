@@ -64,14 +64,15 @@ def variants(args) -> dict:
 def main():
     args = parse_args()
     arms = variants(args)  # flag errors before any work
+    prepare = cli.scoring_prepare(args)
     out = cli.comparison_directory(args, "long_training")
     strategy = cli.strategy_or_fail(args.strategy)
-    by_seed = training.run_variants(arms, args.seeds, out, prepare=cli.prepare_or_fail, describe=cli.describe,
+    by_seed = training.run_variants(arms, args.seeds, out, prepare=prepare, describe=cli.describe,
                                     strategy=strategy)
     if not distribute.is_chief():  # only the chief writes
         return
     reference = REFERENCE if REFERENCE in arms else None  # without GCE: whether each run holds, only
-    print("\n" + reports.write_comparison_report(out, by_seed, reference))
+    print("\n" + reports.write_comparison_report(out, by_seed, reference, scored_on=cli.scored_on(args)))
 
 
 if __name__ == "__main__":

@@ -306,6 +306,17 @@ def test_long_training_example_trains_the_chosen_arms_and_compares_with_gce(tmp_
     assert resumed.returncode == 0 and "finished earlier" in resumed.stdout
 
 
+def test_long_training_scored_on_validation_never_scores_on_the_test_set(tmp_path):
+    _write_dataset(str(tmp_path), n_train=60, n_test=20)
+    result = _run("examples/long_training.py", "--data-dir", str(tmp_path), "--dataset", "mnist", "--epochs", "1",
+                  "--train-size", "32", "--seeds", "0", "--run", "v", "--runs-dir", str(tmp_path / "runs"),
+                  "--variants", "bare_al2,gce_no_al2", "--score-on", "validation", "--validation-size", "25")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "scored on the validation split (25 images)" in result.stdout
+    out = tmp_path / "runs" / "v"
+    assert "Accuracy on a validation split of 25 training images (clean labels)" in (out / "holding.md").read_text()
+
+
 def test_label_randomization_trains_chosen_variants_pauses_and_continues(tmp_path):
     os.makedirs(tmp_path / "data")
     _write_dataset(str(tmp_path / "data"), n_train=40, n_test=20)

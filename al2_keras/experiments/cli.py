@@ -105,9 +105,50 @@ def add_comparison_flags(parser: argparse.ArgumentParser, epochs: int) -> None:
                         help="continue an interrupted run of the same --run (finished seeds are loaded)")
     add_data_flags(parser)
     add_protocol_flags(parser)
+    add_scoring_flags(parser)
     add_output_flags(parser)
     add_strategy_flag(parser)
     parser.set_defaults(epochs=epochs)
+
+
+def add_scoring_flags(parser: argparse.ArgumentParser) -> None:
+    """--score-on {test,validation}, --validation-size, --noisy-validation: what the runs are scored on."""
+    group = parser.add_argument_group("scoring")
+    group.add_argument("--score-on", choices=("test", "validation"), default="test",
+                       help="score every epoch on the test set (default) or on a validation split carved from the "
+                            "training set: design and select with 'validation', never with the test set")
+    group.add_argument("--validation-size", type=arguments.positive_int, default=None, metavar="N",
+                       help="validation images, with --score-on validation (default 5000)")
+    group.add_argument("--noisy-validation", action="store_true",
+                       help="with --score-on validation: corrupt its labels like the training labels "
+                            "(default: clean labels)")
+
+
+def scoring_prepare(args: argparse.Namespace) -> Callable:
+    """`protocol -> PreparedData` scoring on what --score-on names (`prepare_or_fail`, then the split moved in).
+
+    Fails (one `error:` line, exit 2) on validation flags without `--score-on validation`.
+    """
+    if args.score_on == "test":
+        if args.validation_size is not None or args.noisy_validation:
+            arguments.fail("--validation-size and --noisy-validation need --score-on validation.")
+        return prepare_or_fail
+    size = 5000 if args.validation_size is None else args.validation_size
+
+    def prepare(protocol: Any):
+        prepared = prepare_or_fail(protocol, validation_size=size, noisy_validation=args.noisy_validation)
+        return datasets.score_on_validation(prepared)
+
+    return prepare
+
+
+def scored_on(args: argparse.Namespace) -> str:
+    """Words for what the runs were scored on, for reports ("the test set (clean labels)", ...)."""
+    if args.score_on == "test":
+        return "the test set (clean labels)"
+    size = 5000 if args.validation_size is None else args.validation_size
+    labels = "corrupted like the training labels" if args.noisy_validation else "clean labels"
+    return f"a validation split of {size} training images ({labels}), never the test set"
 
 
 def protocol_from_args(args: argparse.Namespace, preset: Callable):
@@ -208,4 +249,6 @@ def describe(protocol: Any, prepared: Any) -> str:
                 and value not in (None, False)}
     return (f"{protocol.dataset} from {prepared.source}: {len(prepared.x_train)} training images, "
             f"{100 * prepared.noisy.fraction_changed:.1f}% labels corrupted; {settings}; "
-            f"schedule {protocol.weight_schedule()!r}")
+            f"schedule {protocol.weight_schedule()!r}"
+            + ("" if prepared.scored_on == "test" else f"; scored on the {prepared.scored_on} split "
+               f"({len(prepared.x_test)} images)"))

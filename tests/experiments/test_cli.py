@@ -111,3 +111,16 @@ def test_resume_names_a_damaged_results_file_before_any_training(tmp_path, capsy
     assert "seed_1/results.json is damaged" in error and "Delete it" in error and "seed_0" not in error
     (tmp_path / "r" / "seed_1" / "results.json").unlink()
     assert cli.comparison_directory(args, "r") == str(tmp_path / "r")
+
+
+def test_scoring_flags_choose_the_split_and_validation_flags_alone_are_refused(capsys):
+    parser = argparse.ArgumentParser()
+    cli.add_scoring_flags(parser)
+    test = parser.parse_args([])
+    assert cli.scoring_prepare(test) is cli.prepare_or_fail
+    assert cli.scored_on(test) == "the test set (clean labels)"
+    validation = parser.parse_args(["--score-on", "validation", "--validation-size", "300", "--noisy-validation"])
+    assert cli.scored_on(validation).startswith("a validation split of 300 training images (corrupted")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.scoring_prepare(parser.parse_args(["--noisy-validation"]))
+    assert exit_info.value.code == 2 and "need --score-on validation" in capsys.readouterr().err

@@ -11,30 +11,41 @@ from al2_keras.experiments.reports.label_noise import write_seed_report
 from al2_keras.experiments.results import CROSS_ENTROPY_NAME, variant_name
 
 
-def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: float = 0.03) -> str:
-    """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds."""
+def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: float = 0.03,
+                  scored_on: str = "the test set (clean labels)") -> str:
+    """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds.
+
+    Args:
+        rows: `results.holding`'s rows.
+        reference: The variant whose last-5 mean each run is compared with (None: none).
+        tolerance: How far below its own peak a run may end and still hold.
+        scored_on: What the accuracies were measured on, for the caption.
+    """
+    picked = "test-set epoch picking" if scored_on.startswith("the test set") else "epoch picked on it"
     table = [{
         "seed": r["seed"], "variant": r["variant"],
-        "peak % (epoch; test-set epoch picking)": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
+        f"peak % (epoch; {picked})": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
         "final %": f"{100 * r['final']:.2f}", "final - peak": f"{100 * r['final_minus_peak']:+.2f}",
         "last-5 mean %": f"{100 * r['last_epochs']:.2f}",
         "holds": "yes" if r["holds"] else "no",
         **({f"{reference} last-5 %": f"{100 * r['reference_last_epochs']:.2f}",
             f"last-5 at or above {reference}'s": "yes" if r["at_or_above_reference"] else "no"} if reference else {}),
     } for r in rows]
-    return (f"Holds: final within {100 * tolerance:g} points of the run's own peak.\n\n"
+    return (f"Accuracy on {scored_on}. Holds: final within {100 * tolerance:g} points of the run's own peak.\n\n"
             + markdown_table(table, list(table[0])))
 
 
-def write_comparison_report(directory: str, results_by_seed: Dict, reference: Optional[str]) -> str:
+def write_comparison_report(directory: str, results_by_seed: Dict, reference: Optional[str],
+                            scored_on: str = "the test set (clean labels)") -> str:
     """Writes a comparison's views over seeds; returns its tables.
 
     `holding.md`/`.csv` (`results.holding` against `reference`),
     `seeds.json`/`.csv` (`results.seed_statistics`), `seeds.md`, `seeds.png`
-    and `weights.png` (the AL2 weight and L_c per seed).
+    and `weights.png` (the AL2 weight and L_c per seed). `scored_on` says what
+    the accuracies were measured on (`holding.md`'s caption).
     """
     rows = results.holding(results_by_seed, reference)
-    table = holding_table(rows, reference)
+    table = holding_table(rows, reference, scored_on=scored_on)
     atomic.write_text(os.path.join(directory, "holding.md"), table + "\n")
     atomic.write_text(os.path.join(directory, "holding.csv"), csv_text(rows))
     statistics = results.seed_statistics(results_by_seed)

@@ -28,6 +28,19 @@ def test_validation_split_is_clean_disjoint_and_carved_before_the_noise():
         datasets.prepare(images, validation_size=200)
 
 
+def test_scoring_on_validation_puts_the_split_in_the_test_sets_place():
+    images = _images()
+    for noisy, name in ((False, "validation"), (True, "noisy validation")):
+        split = datasets.prepare(images, corrupt=0.8, validation_size=50, noisy_validation=noisy, scaling="unit")
+        scored = datasets.score_on_validation(split)
+        np.testing.assert_array_equal(scored.x_test, split.x_val)
+        np.testing.assert_array_equal(scored.y_test, split.y_val)
+        np.testing.assert_array_equal(scored.x_train, split.x_train)  # training data untouched
+        assert (split.scored_on, scored.scored_on, scored.noisy_validation) == ("test", name, noisy)
+    with pytest.raises(ValueError, match="no validation split.*validation_size"):
+        datasets.score_on_validation(datasets.prepare(images))
+
+
 def test_without_validation_the_subset_is_drawn_from_all_images():
     images = _images()
     prepared = datasets.prepare(images, corrupt=0.0, train_size=40, scaling="unit", seed=3)
