@@ -72,7 +72,7 @@ def main():
     if not distribute.is_chief():  # only the chief writes
         return
     reference = REFERENCE if REFERENCE in arms else None  # without GCE: whether each run holds, only
-    print("\n" + reports.write_comparison_report(out, by_seed, reference, scored_on=cli.scored_on(args)))
+    print("\n" + reports.write_comparison_report(out, by_seed, reference))
 
 
 if __name__ == "__main__":

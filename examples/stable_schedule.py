@@ -51,7 +51,7 @@ def main():
                                     strategy=strategy)
     if not distribute.is_chief():  # only the chief writes
         return
-    print("\n" + reports.write_comparison_report(out, by_seed, REFERENCE, scored_on=cli.scored_on(args)))
+    print("\n" + reports.write_comparison_report(out, by_seed, REFERENCE))
 
 
 if __name__ == "__main__":

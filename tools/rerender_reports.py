@@ -33,7 +33,8 @@ def views() -> dict:
         by_seed = {int(p.stem.split("_")[1]): json.loads(p.read_text())["results"]
                    for p in sorted(path.parent.glob("seed_*_results.json"))}
         rows = results.holding(by_seed, reference)
-        out[path.with_name("holding.md")] = reports.holding_table(rows, reference) + "\n"
+        out[path.with_name("holding.md")] = reports.holding_table(rows, reference,
+                                                                  scored_on=results.scored_on(by_seed)) + "\n"
         out[path] = reports.csv_text(rows)
     return out
 

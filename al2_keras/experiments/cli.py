@@ -142,15 +142,6 @@ def scoring_prepare(args: argparse.Namespace) -> Callable:
     return prepare
 
 
-def scored_on(args: argparse.Namespace) -> str:
-    """Words for what the runs were scored on, for reports ("the test set (clean labels)", ...)."""
-    if args.score_on == "test":
-        return "the test set (clean labels)"
-    size = 5000 if args.validation_size is None else args.validation_size
-    labels = "corrupted like the training labels" if args.noisy_validation else "clean labels"
-    return f"a validation split of {size} training images ({labels}), never the test set"
-
-
 def protocol_from_args(args: argparse.Namespace, preset: Callable):
     """The preset's `Protocol` with every data and protocol flag that was set."""
     names = dict(dataset="dataset", data_dir="data_dir", corrupt="corrupt", train_size="train_size",

@@ -142,6 +142,14 @@ def write_run(directory: str, settings: Mapping, results: Mapping) -> None:
                       indent=1)
 
 
+def scored_on(results_by_seed: Mapping) -> str:
+    """What a comparison's accuracies were measured on: its runs' `"scored_on"`, else the test set."""
+    from al2_keras.experiments.datasets.prepared import TEST_SET
+
+    first = next(iter(next(iter(results_by_seed.values())).values()))
+    return first.get("scored_on", TEST_SET)
+
+
 def read_run(directory: str) -> dict:
     """The `results` of a finished run's `results.json` (ValueError if damaged)."""
     return atomic.read_json(os.path.join(directory, RESULTS_FILE), "results file")["results"]

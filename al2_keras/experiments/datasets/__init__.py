@@ -16,7 +16,7 @@ _LAZY = {
                 "load_idx_directory", "load_tfds", "read_idx"),
     "noise": ("NoisyLabels", "corrupt_labels", "subset_indices"),
     "pipeline": ("make_dataset", "steps_per_epoch"),
-    "prepared": ("PreparedData", "prepare", "score_on_validation"),
+    "prepared": ("TEST_SET", "PreparedData", "prepare", "score_on_validation", "scoring_description"),
 }
 
 

@@ -9,6 +9,9 @@ from al2_keras.experiments.datasets import augment, noise
 from al2_keras.experiments.datasets.loading import ImageData
 from al2_keras.experiments.datasets.scaling import DEFAULT_SCALING, resize_images, scale_images
 
+# What the runs score on, in words, unless the data says otherwise (`scoring_description`).
+TEST_SET = "the test set (clean labels)"
+
 
 @dataclasses.dataclass
 class PreparedData:
@@ -115,6 +118,14 @@ def prepare(
         x_train=x_train, noisy=noisy, x_val=model_ready(images.x_train[val_index]), y_val=y_val,
         x_test=model_ready(images.x_test), y_test=images.y_test, num_classes=images.num_classes,
         source=images.source, name=images.name, noisy_validation=bool(noisy_validation and validation_size))
+
+
+def scoring_description(prepared: PreparedData) -> str:
+    """Words for what `x_test`/`y_test` hold, for reports ("the test set (clean labels)", ...)."""
+    if prepared.scored_on == "test":
+        return TEST_SET
+    labels = "corrupted like the training labels" if prepared.noisy_validation else "clean labels"
+    return f"a validation split of {len(prepared.x_test)} training images ({labels}), never the test set"
 
 
 def score_on_validation(prepared: PreparedData) -> PreparedData:

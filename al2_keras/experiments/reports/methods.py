@@ -35,17 +35,16 @@ def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: flo
             + markdown_table(table, list(table[0])))
 
 
-def write_comparison_report(directory: str, results_by_seed: Dict, reference: Optional[str],
-                            scored_on: str = "the test set (clean labels)") -> str:
+def write_comparison_report(directory: str, results_by_seed: Dict, reference: Optional[str]) -> str:
     """Writes a comparison's views over seeds; returns its tables.
 
     `holding.md`/`.csv` (`results.holding` against `reference`),
     `seeds.json`/`.csv` (`results.seed_statistics`), `seeds.md`, `seeds.png`
-    and `weights.png` (the AL2 weight and L_c per seed). `scored_on` says what
-    the accuracies were measured on (`holding.md`'s caption).
+    and `weights.png` (the AL2 weight and L_c per seed). `holding.md`'s
+    caption says what the accuracies were measured on (`results.scored_on`).
     """
     rows = results.holding(results_by_seed, reference)
-    table = holding_table(rows, reference, scored_on=scored_on)
+    table = holding_table(rows, reference, scored_on=results.scored_on(results_by_seed))
     atomic.write_text(os.path.join(directory, "holding.md"), table + "\n")
     atomic.write_text(os.path.join(directory, "holding.csv"), csv_text(rows))
     statistics = results.seed_statistics(results_by_seed)

@@ -222,7 +222,9 @@ def run_variant(
 
     Returns:
         {"baseline", "al2", "history"} (see `run_label_randomization`), and
-        `"paused_at"` (the last epoch trained) when it paused.
+        `"paused_at"` (the last epoch trained) when it paused, and
+        `"scored_on"` (`datasets.scoring_description`) when `prepared` scores
+        on a validation split (`datasets.score_on_validation`).
     """
     if baseline not in BASELINES:
         raise ValueError(f"Unknown baseline {baseline!r}; choose from {sorted(BASELINES)}.")
@@ -252,6 +254,8 @@ def run_variant(
     if not al2:
         history["al2_weight"] = [0.0] * len(history["loss"])
     result = {"baseline": baseline, "al2": al2, "history": history}
+    if prepared.scored_on != "test":  # `val_accuracy` is then the validation split's, and the result says so
+        result["scored_on"] = datasets.scoring_description(prepared)
     if until_epoch is not None and until_epoch < protocol.epochs:
         return {**result, "paused_at": until_epoch}
     if finished and distribute.is_chief():

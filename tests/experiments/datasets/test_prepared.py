@@ -37,6 +37,10 @@ def test_scoring_on_validation_puts_the_split_in_the_test_sets_place():
         np.testing.assert_array_equal(scored.y_test, split.y_val)
         np.testing.assert_array_equal(scored.x_train, split.x_train)  # training data untouched
         assert (split.scored_on, scored.scored_on, scored.noisy_validation) == ("test", name, noisy)
+        assert datasets.scoring_description(split) == datasets.TEST_SET
+        words = "corrupted like the training labels" if noisy else "clean labels"
+        assert datasets.scoring_description(scored) == f"a validation split of 50 training images ({words}), " \
+                                                       "never the test set"
     with pytest.raises(ValueError, match="no validation split.*validation_size"):
         datasets.score_on_validation(datasets.prepare(images))
 
