@@ -43,6 +43,24 @@ def test_summary_table_and_curves(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 0
 
 
+def test_paper_cells_are_drawn_on_the_port_curves_and_written_with_the_run_report(tmp_path, monkeypatch):
+    from al2_keras.experiments.reports import label_noise
+
+    drawn = {}
+    finish = label_noise.finish_figure
+    monkeypatch.setattr(label_noise, "finish_figure",
+                        lambda figure, axes, path: (drawn.setdefault(path, axes), finish(figure, axes, path)))
+    paper = {("bare", "TA", 2): (84.2, 95.25), ("bare", "Lr", 3): (3.2, 0.24), ("bn", "TA", 2): (1.0, 2.0)}
+    reports.write_run_report(str(tmp_path), _results(), [2], paper)
+    assert (tmp_path / "paper.png").stat().st_size > 0
+    accuracy, _, activation = drawn[str(tmp_path / "paper.png")]
+    points = {line.get_label(): list(zip(line.get_xdata(), line.get_ydata())) for line in accuracy.get_lines()}
+    assert points["bare_no_al2 (paper)"] == [(2, 84.2)] and points["bare_al2 (paper)"] == [(2, 95.25)]
+    assert list(points["bare_al2 (port)"][1]) == [2, 90.0]  # the port's curve, TA in %
+    assert [line.get_ydata()[0] for line in activation.get_lines() if "paper" in line.get_label()] == [3.2, 0.24]
+    assert activation.get_yscale() == "log"
+
+
 def test_paper_table1_is_shipped():
     from al2_keras.experiments import paper
 

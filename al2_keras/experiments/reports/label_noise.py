@@ -6,7 +6,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from al2_keras.experiments import atomic
-from al2_keras.experiments.reports.base import markdown_table, mean_std, pyplot
+from al2_keras.experiments.reports.base import finish_figure, markdown_table, mean_std, pyplot
 
 _TABLE_METRICS = (("TA", "val_accuracy", 100.0), ("Lc", "cross_entropy", 1.0), ("Lr", "activation_loss", 100.0))
 
@@ -151,14 +151,51 @@ def plot_ablation(curves: Dict, path: str) -> None:
     plt.close(figure)
 
 
+def plot_against_paper(results: Dict, paper: Dict, path: str) -> None:
+    """Table 1's metrics per epoch (TA, L_c, L_r x100), the paper's cells as points on the port's curves.
+
+    One colour per baseline; lines and filled points with AL2, dashed lines
+    and open points without.
+
+    Args:
+        results: Variant name -> {"baseline", "al2", "history"} (the runner's).
+        paper: `al2_keras.experiments.paper.table1()`.
+        path: The PNG to write.
+    """
+    plt = pyplot()
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    baselines = list(dict.fromkeys(run["baseline"] for run in results.values()))
+    for name, run in results.items():
+        color = f"C{baselines.index(run['baseline'])}"
+        epochs = np.arange(1, len(run["history"]["val_accuracy"]) + 1)
+        for axis, (metric, key, scale) in zip(axes, _TABLE_METRICS):
+            axis.plot(epochs, scale * np.asarray(run["history"][key], dtype=float), color=color, linewidth=0.8,
+                      linestyle="-" if run["al2"] else "--", label=f"{name} (port)")
+            cells = sorted((epoch, values[int(run["al2"])]) for (baseline, table_metric, epoch), values in
+                           paper.items() if baseline == run["baseline"] and table_metric == metric)
+            if cells:
+                axis.plot(*zip(*cells), linestyle="none", marker="o", markersize=6, color=color,
+                          markerfacecolor=color if run["al2"] else "white", label=f"{name} (paper)")
+    axes[0].set(xlabel="epoch", ylabel="%", title="TA: test accuracy (clean labels)")
+    axes[1].set(xlabel="epoch", ylabel="L_c", title="L_c: training cross-entropy (noisy labels)")
+    axes[2].set(xlabel="epoch", ylabel="L_r x 100 (log)", title="L_r: activation loss x 100", yscale="log")
+    finish_figure(figure, axes, path)
+
+
 def write_run_report(directory: str, results: Dict, table_epochs: Sequence[int], paper: Optional[Dict] = None) -> str:
-    """`table.md` (Table 1's layout), `summary.md` and `curves.png` of one run; returns the tables' text."""
+    """`table.md` (Table 1's layout), `summary.md` and `curves.png` of one run; returns the tables' text.
+
+    With `paper`, the tables show its numbers beside the port's and
+    `paper.png` draws them on the port's curves (`plot_against_paper`).
+    """
     table = label_randomization_table(results, table_epochs, paper)
     summary = summary_table(results)
     atomic.write_text(os.path.join(directory, "table.md"),
                       f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
     atomic.write_text(os.path.join(directory, "summary.md"), summary + "\n")
     plot_label_randomization(results, os.path.join(directory, "curves.png"))
+    if paper:
+        plot_against_paper(results, paper, os.path.join(directory, "paper.png"))
     return table + "\n\n" + summary
 
 
