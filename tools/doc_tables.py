@@ -211,6 +211,52 @@ def paper_side_by_side(*directories: str) -> str:
     return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
 
 
+# A paper cell counts as reproduced when the paper's value lies within the port's values over the epochs
+# around it: one run against one run, so the port's own epoch-to-epoch swing is the tolerance, widened by
+# the paper's rounding (two decimals).
+PAPER_WINDOW = 5
+PAPER_ROUNDING = 0.005
+
+
+def paper_verdicts(*directories: str) -> str:
+    """Table 1 cell by cell: reproduced or not, by one rule, with the port's range and the paper's value.
+
+    The rule: the paper's value lies within the port's values over epochs
+    e - 5 to e + 5, widened by the paper's rounding to two decimals.
+    """
+    from al2_keras.experiments.paper import table1
+
+    paper = table1()
+    epochs = sorted({epoch for _, _, epoch in paper})
+    rows, counts = [], {"yes": 0, "no": 0}
+    for directory in directories:
+        for name, (al2, history) in run_history(directory).items():
+            baseline = name.removesuffix("_no_al2").removesuffix("_al2")
+            length = len(history["val_accuracy"])
+            for metric, (key, scale) in PAPER_METRICS.items():
+                cells = []
+                for epoch in epochs:
+                    if epoch + PAPER_WINDOW > length and length < max(epochs):
+                        cells.append("-")
+                        continue
+                    window = [scale * value for value in history[key][epoch - 1 - PAPER_WINDOW:epoch + PAPER_WINDOW]]
+                    theirs = paper[(baseline, metric, epoch)][int(al2)]
+                    inside = min(window) - PAPER_ROUNDING <= theirs <= max(window) + PAPER_ROUNDING
+                    verdict = "yes" if inside else "no"
+                    counts[verdict] += 1
+                    cells.append(f"{verdict} ({min(window):.2f}-{max(window):.2f} / {theirs:.2f})")
+                rows.append([name, metric, *cells])
+    header = ["variant", "metric", *(f"epoch {epoch}: reproduced? (port's range / paper)" for epoch in epochs)]
+    files = ", ".join(f"`{d}`" for d in directories)
+    notes = [protocol_note(directories[0]) if directories else "",
+             f"reproduced: the paper's value lies within the port's values over epochs e - {PAPER_WINDOW} to "
+             f"e + {PAPER_WINDOW}, give or take the paper's rounding; one seed of the port against the paper's one "
+             "reported run; L_r x100; "
+             f"'-': not reached yet; {counts['yes']} of {counts['yes'] + counts['no']} cells reproduced",
+             f"files: {files}, `{PAPER_TABLE1}`"]
+    return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
+
+
 def methods(path: str) -> str:
     """The losses-and-mixup comparison (`methods.csv`): without and with AL2, AL2's effect per seed."""
     by_method: Dict[str, List[dict]] = {}
@@ -500,4 +546,5 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,
     "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
     "paper_side_by_side": paper_side_by_side,
+    "paper_verdicts": paper_verdicts,
 }

@@ -106,3 +106,22 @@ def test_paper_side_by_side_reads_a_paused_run_cell_by_cell_against_the_paper(tm
     # The paper's bare with AL2: 95.25 at epoch 100, 94.92 at 200; epoch 300 not reached.
     assert row.split(" | ")[2:5] == ["90.00 / 95.25 (-5.25)", "69.90 / 94.92 (-25.02)", "-"]
     assert "| bare_al2 | Lr | 1.00 / 0.24 (+0.76) |" in block
+
+
+def test_paper_verdicts_count_a_cell_reproduced_only_within_the_ports_swing_around_it(tmp_path, monkeypatch):
+    import json
+
+    import doc_tables  # tools/, on the path above
+
+    state = tmp_path / "run" / "state"
+    state.mkdir(parents=True)
+    lines = [{"epoch": e, "val_accuracy": 0.95, "cross_entropy": 2.2, "activation_loss": 0.0024}
+             for e in range(1, 211)]
+    lines[102]["val_accuracy"] = 0.953  # epoch 103: the swing around epoch 100 reaches the paper's 95.25
+    (state / "bare_al2.epochs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    block = doc_tables.paper_verdicts("run")
+    row = next(line for line in block.splitlines() if line.startswith("| bare_al2 | TA |"))
+    # The paper's bare with AL2: 95.25 at epoch 100 (inside 95.00-95.30), 94.92 at 200 (outside 95.00-95.00).
+    assert row.split(" | ")[2:5] == ["yes (95.00-95.30 / 95.25)", "no (95.00-95.00 / 94.92)", "-"]
+    assert "| bare_al2 | Lr | yes (0.24-0.24 / 0.24) |" in block
