@@ -10,7 +10,7 @@ models under saved_models/<run>/<variant>/epoch_<k>.keras. Presets: quick
 paper (MNIST, 60,000 images, SGD 0.001/0.5, 700 epochs; GPU).
 
 `--schedule stable` trains the AL2 variants with StableSchedule instead of the
-paper's schedule (add `--head-max-norm initial` to bound every variant's head,
+paper's schedule (add `--head-max-norm 1.0` to bound every variant's head,
 so that without and with differ by AL2 alone); `--loss
 gce|sce|bootstrap_soft|bootstrap_hard` and `--mixup ALPHA` train with the
 methods users pick against label noise.

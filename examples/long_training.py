@@ -12,7 +12,7 @@ results.json and epochs.csv; over seeds seeds.md/.json/.csv, seeds.png,
 weights.png and holding.md/.csv (does each run hold, i.e. end within 3 points of
 its own peak, and is its last-5 mean at or above GCE's?).
 
-Run: python examples/long_training.py --schedule stable --head-max-norm initial --flood noise_floor \
+Run: python examples/long_training.py --schedule stable --head-max-norm 1.0 --flood noise_floor \
          --lr-schedule cosine --seeds 0,1,2
 """
 

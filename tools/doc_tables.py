@@ -299,6 +299,51 @@ def holding(path: str, reference: str = "", *variants: str) -> str:
     return table(header, rows) + source(path, ddof=False, extra="holds: final within 3 points of the run's own peak")
 
 
+def validation_design(directory: str, reference: str = "") -> str:
+    """Design probes scored on a validation split: per probe folder and arm, each seed's final - peak and
+    last-5 mean, on how many seeds it holds and the mean last-5 (the selection's quantities).
+
+    `directory` holds one folder per probe, each with `seed_<s>_results.json`
+    (runs of `long_training.py --score-on validation`); `reference` is the
+    comparison arm (e.g. `gce_no_al2`), shown once.
+    """
+    rows, seeds_seen, shown_reference, scored = [], set(), False, ""
+    for folder in sorted(p for p in (ROOT / directory).iterdir() if p.is_dir()):
+        files = sorted(folder.glob("seed_*_results.json"), key=lambda f: int(f.name.split("_")[1]))
+        if not files:
+            continue
+        by_seed = {int(f.name.split("_")[1]): json.loads(f.read_text()) for f in files}
+        seeds_seen.update(by_seed)
+        first = by_seed[min(by_seed)]
+        protocol = first["protocol"]  # one protocol for every arm, or one per arm when they differ
+        shared = "model" in protocol
+        for arm in first["results"]:
+            settings = protocol if shared else protocol[arm]
+            if arm == reference and shown_reference:
+                continue
+            shown_reference = shown_reference or arm == reference
+            cells, lasts, holds = [], [], 0
+            for seed, data in sorted(by_seed.items()):
+                run = data["results"][arm]
+                scored = run.get("scored_on", scored)
+                accuracy = 100 * np.asarray(run["history"]["val_accuracy"], dtype=float)
+                gap, last = accuracy[-1] - accuracy.max(), accuracy[-5:].mean()
+                holds += gap >= -3.0
+                lasts.append(last)
+                cells.append(f"{gap:+.2f} ({last:.2f})")
+            options = settings.get("schedule_options") or {}
+            design = (f"{settings.get('schedule')} schedule" + "".join(f", {k} {v}" for k, v in options.items())
+                      + f", head bound {settings.get('head_max_norm')}, "
+                      + (f"flooding {settings['flood_level']}" if settings.get("flood_level") else "no flooding")
+                      if arm != reference else f"{settings.get('loss')} loss, no AL2")
+            rows.append([folder.name, arm, design, *cells, f"{holds} of {len(cells)}", f"{np.mean(lasts):.2f}"])
+    seeds = sorted(seeds_seen)
+    header = ["probe", "arm", "design", *(f"seed {s}: final - peak (last-5 %)" for s in seeds), "holds on",
+              "mean last-5 %"]
+    return table(header, rows) + source(directory, ddof=False, extra=f"scored on {scored}; holds: final within 3 "
+                                        "points of the run's own peak")
+
+
 def at_epoch(directory: str, epoch: str, default_directory: str, *pairs: str) -> str:
     """Test accuracy at `epoch` of variants of a run against variants of another, per seed both have.
 
@@ -547,4 +592,5 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
     "paper_side_by_side": paper_side_by_side,
     "paper_verdicts": paper_verdicts,
+    "validation_design": validation_design,
 }

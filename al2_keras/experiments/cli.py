@@ -48,7 +48,7 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--schedule", choices=schedules.names(), default=None,
                        help="AL2 weight schedule: paper (the reference's, default), stable (the paper's start, "
                             "then a weight that follows the training cross-entropy; use it with --head-max-norm "
-                            "initial) or constant (--schedule-options weight=W)")
+                            "1.0, the long-training recipe) or constant (--schedule-options weight=W)")
     group.add_argument("--schedule-options", type=arguments.options, default=None, metavar="KEY=VALUE,...",
                        help="the schedule's arguments, e.g. start=0.1,growth=1.2 (paper), doubling_drop=0.02 "
                             "(stable), weight=1 (constant); default: the reference's values")

@@ -125,3 +125,29 @@ def test_paper_verdicts_count_a_cell_reproduced_only_within_the_ports_swing_arou
     # The paper's bare with AL2: 95.25 at epoch 100 (inside 95.00-95.30), 94.92 at 200 (outside 95.00-95.00).
     assert row.split(" | ")[2:5] == ["yes (95.00-95.30 / 95.25)", "no (95.00-95.00 / 94.92)", "-"]
     assert "| bare_al2 | Lr | yes (0.24-0.24 / 0.24) |" in block
+
+
+def test_validation_design_counts_holding_seeds_and_names_what_was_scored(tmp_path, monkeypatch):
+    import json
+
+    import doc_tables  # tools/, on the path above
+
+    def run(curve, **settings):
+        return {"history": {"val_accuracy": curve}, "scored_on": "a validation split of 10 images"}, settings
+
+    probe = tmp_path / "probes" / "drop"
+    probe.mkdir(parents=True)
+    for seed, late in ((0, 0.70), (1, 0.60)):  # seed 1 ends 10 points below its peak
+        arms = {"bare_al2": run([0.5, 0.7, late, late, late, late, late], schedule="stable",
+                                schedule_options={"doubling_drop": 0.05}, head_max_norm="initial",
+                                flood_level=None),
+                "gce_no_al2": run([0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], loss="gce")}
+        (probe / f"seed_{seed}_results.json").write_text(json.dumps(
+            {"protocol": {name: settings for name, (_, settings) in arms.items()},
+             "results": {name: result for name, (result, _) in arms.items()}}))
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    block = doc_tables.validation_design("probes", "gce_no_al2")
+    assert ("| drop | bare_al2 | stable schedule, doubling_drop 0.05, head bound initial, no flooding | "
+            "+0.00 (70.00) | -10.00 (60.00) | 1 of 2 | 65.00 |") in block
+    assert "| drop | gce_no_al2 | gce loss, no AL2 | +0.00 (60.00) | +0.00 (60.00) | 2 of 2 | 60.00 |" in block
+    assert "scored on a validation split of 10 images" in block
