@@ -111,6 +111,10 @@ def add_comparison_flags(parser: argparse.ArgumentParser, epochs: int) -> None:
     parser.set_defaults(epochs=epochs)
 
 
+# Validation images of `--score-on validation` unless --validation-size says otherwise.
+DEFAULT_VALIDATION_SIZE = 5000
+
+
 def add_scoring_flags(parser: argparse.ArgumentParser) -> None:
     """--score-on {test,validation}, --validation-size, --noisy-validation: what the runs are scored on."""
     group = parser.add_argument_group("scoring")
@@ -118,7 +122,7 @@ def add_scoring_flags(parser: argparse.ArgumentParser) -> None:
                        help="score every epoch on the test set (default) or on a validation split carved from the "
                             "training set: design and select with 'validation', never with the test set")
     group.add_argument("--validation-size", type=arguments.positive_int, default=None, metavar="N",
-                       help="validation images, with --score-on validation (default 5000)")
+                       help=f"validation images, with --score-on validation (default {DEFAULT_VALIDATION_SIZE})")
     group.add_argument("--noisy-validation", action="store_true",
                        help="with --score-on validation: corrupt its labels like the training labels "
                             "(default: clean labels)")
@@ -133,7 +137,7 @@ def scoring_prepare(args: argparse.Namespace) -> Callable:
         if args.validation_size is not None or args.noisy_validation:
             arguments.fail("--validation-size and --noisy-validation need --score-on validation.")
         return prepare_or_fail
-    size = 5000 if args.validation_size is None else args.validation_size
+    size = DEFAULT_VALIDATION_SIZE if args.validation_size is None else args.validation_size
 
     def prepare(protocol: Any):
         prepared = prepare_or_fail(protocol, validation_size=size, noisy_validation=args.noisy_validation)
