@@ -159,19 +159,45 @@ PAPER_METRICS = {"TA": ("val_accuracy", 100.0), "Lc": ("cross_entropy", 1.0), "L
 
 
 def run_history(directory: str) -> Dict[str, dict]:
-    """Variant -> (al2, per-epoch history) of a run folder: its `results.json`, else its epoch journals so far."""
+    """Variant -> {"baseline", "al2", "history"} of a run folder: its `results.json`, else its epoch journals."""
     finished = ROOT / directory / "results.json"
     if finished.exists():
-        return {name: (run["al2"], run["history"]) for name, run in read_json(f"{directory}/results.json")[
-            "results"].items()}
+        return read_json(f"{directory}/results.json")["results"]
     out = {}
     for journal in sorted((ROOT / directory / "state").glob("*.epochs.jsonl")):
         records = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
         by_epoch = {record["epoch"]: record for record in records}  # an epoch redone counts once, its last
         history = {key: [by_epoch[e].get(key) for e in sorted(by_epoch)] for key in records[-1]}
         name = journal.name.removesuffix(".epochs.jsonl")
-        out[name] = (not name.endswith("_no_al2"), history)
+        out[name] = {"baseline": name.removesuffix("_no_al2").removesuffix("_al2"),
+                     "al2": not name.endswith("_no_al2"), "history": history}
     return out
+
+
+def paper_rows(directories: Sequence[str], cell: Callable) -> tuple:
+    """Table 1's layout over runs of the reference's protocol: a row per variant and metric.
+
+    Each cell is `cell(values, epoch, theirs, last_epoch)`: the port's values
+    of the metric per epoch (the paper's scale), the table's epoch, the
+    paper's value there and the table's last epoch.
+
+    Returns:
+        `(epochs, rows, reached)`: the table's epochs, the rows and the
+        epochs each variant has trained.
+    """
+    from al2_keras.experiments.paper import table1  # the package's own reader of the paper's table
+
+    paper = table1()
+    epochs = sorted({epoch for _, _, epoch in paper})
+    rows, reached = [], {}
+    for directory in directories:
+        for name, run in run_history(directory).items():
+            reached[name] = len(run["history"]["val_accuracy"])
+            for metric, (key, scale) in PAPER_METRICS.items():
+                values = [scale * value for value in run["history"][key]]
+                theirs = {epoch: paper[(run["baseline"], metric, epoch)][int(run["al2"])] for epoch in epochs}
+                rows.append([name, metric, *(cell(values, epoch, theirs[epoch], epochs[-1]) for epoch in epochs)])
+    return epochs, rows, reached
 
 
 def paper_side_by_side(*directories: str) -> str:
@@ -181,26 +207,13 @@ def paper_side_by_side(*directories: str) -> str:
     finished or paused (its journals); a row per variant and metric, a column
     per epoch of the paper's table the run has reached.
     """
-    from al2_keras.experiments.paper import table1  # the package's own reader of the paper's table
+    def cell(values, epoch, theirs, last_epoch):
+        if epoch > len(values):
+            return "-"
+        ours = values[epoch - 1]
+        return f"{ours:.2f} / {theirs:.2f} ({ours - theirs:+.2f})"
 
-    paper = table1()
-    epochs = sorted({epoch for _, _, epoch in paper})
-    rows, reached = [], {}
-    for directory in directories:
-        for name, (al2, history) in run_history(directory).items():
-            baseline = name.removesuffix("_no_al2").removesuffix("_al2")
-            length = len(history["val_accuracy"])
-            reached[name] = length
-            for metric, (key, scale) in PAPER_METRICS.items():
-                cells = []
-                for epoch in epochs:
-                    if epoch > length:
-                        cells.append("-")
-                        continue
-                    ours = scale * history[key][epoch - 1]
-                    theirs = paper[(baseline, metric, epoch)][int(al2)]  # (without AL2, with AL2)
-                    cells.append(f"{ours:.2f} / {theirs:.2f} ({ours - theirs:+.2f})")
-                rows.append([name, metric, *cells])
+    epochs, rows, reached = paper_rows(directories, cell)
     header = ["variant", "metric", *(f"epoch {epoch}: port / paper (difference)" for epoch in epochs)]
     files = ", ".join(f"`{d}`" for d in directories)
     notes = [protocol_note(directories[0]) if directories else "",
@@ -224,28 +237,17 @@ def paper_verdicts(*directories: str) -> str:
     The rule: the paper's value lies within the port's values over epochs
     e - 5 to e + 5, widened by the paper's rounding to two decimals.
     """
-    from al2_keras.experiments.paper import table1
+    counts = {"yes": 0, "no": 0}
 
-    paper = table1()
-    epochs = sorted({epoch for _, _, epoch in paper})
-    rows, counts = [], {"yes": 0, "no": 0}
-    for directory in directories:
-        for name, (al2, history) in run_history(directory).items():
-            baseline = name.removesuffix("_no_al2").removesuffix("_al2")
-            length = len(history["val_accuracy"])
-            for metric, (key, scale) in PAPER_METRICS.items():
-                cells = []
-                for epoch in epochs:
-                    if epoch + PAPER_WINDOW > length and length < max(epochs):
-                        cells.append("-")
-                        continue
-                    window = [scale * value for value in history[key][epoch - 1 - PAPER_WINDOW:epoch + PAPER_WINDOW]]
-                    theirs = paper[(baseline, metric, epoch)][int(al2)]
-                    inside = min(window) - PAPER_ROUNDING <= theirs <= max(window) + PAPER_ROUNDING
-                    verdict = "yes" if inside else "no"
-                    counts[verdict] += 1
-                    cells.append(f"{verdict} ({min(window):.2f}-{max(window):.2f} / {theirs:.2f})")
-                rows.append([name, metric, *cells])
+    def cell(values, epoch, theirs, last_epoch):
+        if epoch + PAPER_WINDOW > len(values) and len(values) < last_epoch:
+            return "-"
+        window = values[epoch - 1 - PAPER_WINDOW:epoch + PAPER_WINDOW]
+        verdict = "yes" if min(window) - PAPER_ROUNDING <= theirs <= max(window) + PAPER_ROUNDING else "no"
+        counts[verdict] += 1
+        return f"{verdict} ({min(window):.2f}-{max(window):.2f} / {theirs:.2f})"
+
+    epochs, rows, _ = paper_rows(directories, cell)
     header = ["variant", "metric", *(f"epoch {epoch}: reproduced? (port's range / paper)" for epoch in epochs)]
     files = ", ".join(f"`{d}`" for d in directories)
     notes = [protocol_note(directories[0]) if directories else "",
@@ -307,36 +309,35 @@ def validation_design(directory: str, reference: str = "") -> str:
     (runs of `long_training.py --score-on validation`); `reference` is the
     comparison arm (e.g. `gce_no_al2`), shown once.
     """
+    from al2_keras.experiments import results  # the one definition of holding
+
     rows, seeds_seen, shown_reference, scored = [], set(), False, ""
     for folder in sorted(p for p in (ROOT / directory).iterdir() if p.is_dir()):
         files = sorted(folder.glob("seed_*_results.json"), key=lambda f: int(f.name.split("_")[1]))
         if not files:
             continue
-        by_seed = {int(f.name.split("_")[1]): json.loads(f.read_text()) for f in files}
+        data = {int(f.name.split("_")[1]): json.loads(f.read_text()) for f in files}
+        by_seed = {seed: seed_data["results"] for seed, seed_data in data.items()}
         seeds_seen.update(by_seed)
-        first = by_seed[min(by_seed)]
-        protocol = first["protocol"]  # one protocol for every arm, or one per arm when they differ
-        shared = "model" in protocol
-        for arm in first["results"]:
-            settings = protocol if shared else protocol[arm]
+        scored = results.scored_on(by_seed)
+        protocol = data[min(data)]["protocol"]  # one protocol for every arm, or one per arm when they differ
+        by_arm: Dict[str, List[dict]] = {}
+        for row in results.holding(by_seed, None):
+            by_arm.setdefault(row["variant"], []).append(row)
+        for arm, arm_rows in by_arm.items():
             if arm == reference and shown_reference:
                 continue
             shown_reference = shown_reference or arm == reference
-            cells, lasts, holds = [], [], 0
-            for seed, data in sorted(by_seed.items()):
-                run = data["results"][arm]
-                scored = run.get("scored_on", scored)
-                accuracy = 100 * np.asarray(run["history"]["val_accuracy"], dtype=float)
-                gap, last = accuracy[-1] - accuracy.max(), accuracy[-5:].mean()
-                holds += gap >= -3.0
-                lasts.append(last)
-                cells.append(f"{gap:+.2f} ({last:.2f})")
+            settings = protocol if "model" in protocol else protocol[arm]
             options = settings.get("schedule_options") or {}
             design = (f"{settings.get('schedule')} schedule" + "".join(f", {k} {v}" for k, v in options.items())
                       + f", head bound {settings.get('head_max_norm')}, "
                       + (f"flooding {settings['flood_level']}" if settings.get("flood_level") else "no flooding")
                       if arm != reference else f"{settings.get('loss')} loss, no AL2")
-            rows.append([folder.name, arm, design, *cells, f"{holds} of {len(cells)}", f"{np.mean(lasts):.2f}"])
+            cells = [f"{100 * r['final_minus_peak']:+.2f} ({100 * r['last_epochs']:.2f})" for r in arm_rows]
+            holds = sum(r["holds"] for r in arm_rows)
+            mean_last = 100 * np.mean([r["last_epochs"] for r in arm_rows])
+            rows.append([folder.name, arm, design, *cells, f"{holds} of {len(cells)}", f"{mean_last:.2f}"])
     seeds = sorted(seeds_seen)
     header = ["probe", "arm", "design", *(f"seed {s}: final - peak (last-5 %)" for s in seeds), "holds on",
               "mean last-5 %"]

@@ -21,11 +21,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     from al2_keras.experiments import paper, reports
 
-    results = {}
-    for directory in args.runs:
-        for name, (al2, history) in run_history(directory).items():
-            baseline = name.removesuffix("_no_al2").removesuffix("_al2")
-            results[name] = {"baseline": baseline, "al2": al2, "history": history}
+    results = {name: run for directory in args.runs for name, run in run_history(directory).items()}
     if not results:
         parser.error(f"no results.json or epoch journal in {args.runs}")
     reports.plot_against_paper(results, paper.table1(), args.output)

@@ -86,20 +86,25 @@ def test_every_label_noise_table_names_the_initialization_and_scaling_of_its_run
     assert block.splitlines()[-1].startswith("(Keras's initialization (Glorot), pixels in [0, 1]; seeds 0, 1, 2")
 
 
-def test_paper_side_by_side_reads_a_paused_run_cell_by_cell_against_the_paper(tmp_path, monkeypatch):
+def _write_journal(run, variant, records):
+    """A paused run's epoch journal, as the runner writes it: `<run>/state/<variant>.epochs.jsonl`."""
     import json
+
+    (run / "state").mkdir(parents=True)
+    (run / "state" / f"{variant}.epochs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_paper_side_by_side_reads_a_paused_run_cell_by_cell_against_the_paper(tmp_path, monkeypatch):
     import shutil
 
     import doc_tables  # tools/, on the path above
 
     shutil.copytree(doc_tables.ROOT / "al2_keras" / "experiments" / "resources", tmp_path / "al2_keras" /
                     "experiments" / "resources")
-    state = tmp_path / "run" / "state"
-    state.mkdir(parents=True)
     lines = [{"epoch": e, "val_accuracy": 0.5 + e / 1000, "cross_entropy": 2.0, "activation_loss": 0.01}
              for e in range(250)]
     lines.append({**lines[99], "val_accuracy": 0.9})  # epoch 100 redone after an interruption: the last counts
-    (state / "bare_al2.epochs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    _write_journal(tmp_path / "run", "bare_al2", lines)
     monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
     block = doc_tables.paper_side_by_side("run")
     row = next(line for line in block.splitlines() if line.startswith("| bare_al2 | TA |"))
@@ -109,16 +114,12 @@ def test_paper_side_by_side_reads_a_paused_run_cell_by_cell_against_the_paper(tm
 
 
 def test_paper_verdicts_count_a_cell_reproduced_only_within_the_ports_swing_around_it(tmp_path, monkeypatch):
-    import json
-
     import doc_tables  # tools/, on the path above
 
-    state = tmp_path / "run" / "state"
-    state.mkdir(parents=True)
     lines = [{"epoch": e, "val_accuracy": 0.95, "cross_entropy": 2.2, "activation_loss": 0.0024}
              for e in range(1, 211)]
     lines[102]["val_accuracy"] = 0.953  # epoch 103: the swing around epoch 100 reaches the paper's 95.25
-    (state / "bare_al2.epochs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    _write_journal(tmp_path / "run", "bare_al2", lines)
     monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
     block = doc_tables.paper_verdicts("run")
     row = next(line for line in block.splitlines() if line.startswith("| bare_al2 | TA |"))
@@ -133,7 +134,8 @@ def test_validation_design_counts_holding_seeds_and_names_what_was_scored(tmp_pa
     import doc_tables  # tools/, on the path above
 
     def run(curve, **settings):
-        return {"history": {"val_accuracy": curve}, "scored_on": "a validation split of 10 images"}, settings
+        history = {"val_accuracy": curve, "cross_entropy": [2.2] * len(curve), "activation_loss": [0.01] * len(curve)}
+        return {"history": history, "scored_on": "a validation split of 10 images"}, settings
 
     probe = tmp_path / "probes" / "drop"
     probe.mkdir(parents=True)

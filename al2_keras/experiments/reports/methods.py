@@ -6,13 +6,14 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from al2_keras.experiments import atomic, results
+from al2_keras.experiments.datasets.prepared import TEST_SET
 from al2_keras.experiments.reports.base import csv_text, finish_figure, markdown_table, mean_std, pyplot
 from al2_keras.experiments.reports.label_noise import write_seed_report
 from al2_keras.experiments.results import CROSS_ENTROPY_NAME, variant_name
 
 
 def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: float = 0.03,
-                  scored_on: str = "the test set (clean labels)") -> str:
+                  scored_on: str = TEST_SET) -> str:
     """Markdown of `results.holding`: per seed and variant, peak, final, last-5 and whether it holds.
 
     Args:
@@ -21,7 +22,7 @@ def holding_table(rows: Sequence[Dict], reference: Optional[str], tolerance: flo
         tolerance: How far below its own peak a run may end and still hold.
         scored_on: What the accuracies were measured on, for the caption.
     """
-    picked = "test-set epoch picking" if scored_on.startswith("the test set") else "epoch picked on it"
+    picked = "test-set epoch picking" if scored_on == TEST_SET else "epoch picked on it"
     table = [{
         "seed": r["seed"], "variant": r["variant"],
         f"peak % (epoch; {picked})": f"{100 * r['peak']:.2f} ({r['peak_epoch']})",
