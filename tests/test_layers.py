@@ -9,7 +9,8 @@ from al2_keras import AL2, AL2Scheduler, ProgressiveSchedule, find_al2_layers
 
 BACKEND = keras.backend.backend()
 tensorflow_only = pytest.mark.skipif(
-    BACKEND != "tensorflow", reason="uses TensorFlow itself (tf.GradientTape, tf.distribute)"
+    BACKEND != "tensorflow",
+    reason="platform limit: uses TensorFlow itself (tf.GradientTape, tf.distribute), absent on the other backends",
 )
 
 
@@ -228,7 +229,7 @@ def test_new_weight_takes_effect_next_epoch(jit_compile):
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_new_weight_needs_no_retracing(jit_compile, monkeypatch):
     if BACKEND == "torch" or (BACKEND == "jax" and not jit_compile):
-        pytest.skip("this trainer runs eagerly: nothing is traced")
+        pytest.skip("platform limit: this backend's trainer runs eagerly here, so nothing is traced to count")
     traces = []
     original_call = AL2.call
 
