@@ -231,32 +231,69 @@ PAPER_WINDOW = 5
 PAPER_ROUNDING = 0.005
 
 
+def paper_verdict(values: Sequence[float], epoch: int, theirs: float, last_epoch: int):
+    """One cell's verdict by the rule above: `(reproduced, low, high)`, or None before epoch e + 5 is trained."""
+    if epoch + PAPER_WINDOW > len(values) and len(values) < last_epoch:
+        return None
+    window = values[epoch - 1 - PAPER_WINDOW:epoch + PAPER_WINDOW]
+    low, high = min(window), max(window)
+    return low - PAPER_ROUNDING <= theirs <= high + PAPER_ROUNDING, low, high
+
+
+def _verdict_notes(directories: Sequence[str], judged: List[bool]) -> str:
+    files = ", ".join(f"`{d}`" for d in directories)
+    notes = [protocol_note(directories[0]) if directories else "",
+             f"reproduced: the paper's value lies within the port's values over epochs e - {PAPER_WINDOW} to "
+             f"e + {PAPER_WINDOW}, give or take the paper's rounding; one seed of the port against the paper's one "
+             "reported run; L_r x100; "
+             f"'-': not reached yet; {sum(judged)} of {len(judged)} cells reproduced",
+             f"files: {files}, `{PAPER_TABLE1}`"]
+    return f"({'; '.join(note for note in notes if note)})"
+
+
 def paper_verdicts(*directories: str) -> str:
     """Table 1 cell by cell: reproduced or not, by one rule, with the port's range and the paper's value.
 
     The rule: the paper's value lies within the port's values over epochs
     e - 5 to e + 5, widened by the paper's rounding to two decimals.
     """
-    counts = {"yes": 0, "no": 0}
+    judged = []
 
     def cell(values, epoch, theirs, last_epoch):
-        if epoch + PAPER_WINDOW > len(values) and len(values) < last_epoch:
+        verdict = paper_verdict(values, epoch, theirs, last_epoch)
+        if verdict is None:
             return "-"
-        window = values[epoch - 1 - PAPER_WINDOW:epoch + PAPER_WINDOW]
-        verdict = "yes" if min(window) - PAPER_ROUNDING <= theirs <= max(window) + PAPER_ROUNDING else "no"
-        counts[verdict] += 1
-        return f"{verdict} ({min(window):.2f}-{max(window):.2f} / {theirs:.2f})"
+        judged.append(verdict[0])
+        return f"{'yes' if verdict[0] else 'no'} ({verdict[1]:.2f}-{verdict[2]:.2f} / {theirs:.2f})"
 
     epochs, rows, _ = paper_rows(directories, cell)
     header = ["variant", "metric", *(f"epoch {epoch}: reproduced? (port's range / paper)" for epoch in epochs)]
-    files = ", ".join(f"`{d}`" for d in directories)
-    notes = [protocol_note(directories[0]) if directories else "",
-             f"reproduced: the paper's value lies within the port's values over epochs e - {PAPER_WINDOW} to "
-             f"e + {PAPER_WINDOW}, give or take the paper's rounding; one seed of the port against the paper's one "
-             "reported run; L_r x100; "
-             f"'-': not reached yet; {counts['yes']} of {counts['yes'] + counts['no']} cells reproduced",
-             f"files: {files}, `{PAPER_TABLE1}`"]
-    return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
+    return table(header, rows) + "\n\n" + _verdict_notes(directories, judged)
+
+
+def paper_verdict_summary(*directories: str) -> str:
+    """`paper_verdicts` in brief: a row per variant, the epochs at which each metric is reproduced and not."""
+    judged = []
+
+    def cell(values, epoch, theirs, last_epoch):
+        verdict = paper_verdict(values, epoch, theirs, last_epoch)
+        if verdict is not None:
+            judged.append(verdict[0])
+        return None if verdict is None else verdict[0]
+
+    epochs, rows, reached = paper_rows(directories, cell)
+
+    def brief(verdicts):
+        said = [(word, [str(e) for e, v in zip(epochs, verdicts) if v is wanted]) for word, wanted in
+                (("yes", True), ("no", False))]
+        return "; ".join(f"{word} at {', '.join(at)}" for word, at in said if at) or "-"
+
+    by_variant = {}
+    for name, metric, *verdicts in rows:
+        by_variant.setdefault(name, {})[metric] = brief(verdicts)
+    header = ["variant", "epochs trained", *(f"{metric} reproduced?" for metric in PAPER_METRICS)]
+    body = [[name, reached[name], *(cells[metric] for metric in PAPER_METRICS)] for name, cells in by_variant.items()]
+    return table(header, body) + "\n\n" + _verdict_notes(directories, judged)
 
 
 def methods(path: str) -> str:
@@ -592,6 +629,6 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "similarity_speed": similarity_speed, "torch_speed": torch_speed, "ablation_speed": ablation_speed,
     "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
     "paper_side_by_side": paper_side_by_side,
-    "paper_verdicts": paper_verdicts,
+    "paper_verdicts": paper_verdicts, "paper_verdict_summary": paper_verdict_summary,
     "validation_design": validation_design,
 }

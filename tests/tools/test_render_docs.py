@@ -128,6 +128,21 @@ def test_paper_verdicts_count_a_cell_reproduced_only_within_the_ports_swing_arou
     assert "| bare_al2 | Lr | yes (0.24-0.24 / 0.24) |" in block
 
 
+def test_paper_verdict_summary_lists_per_variant_the_epochs_reproduced_and_not(tmp_path, monkeypatch):
+    import doc_tables  # tools/, on the path above
+
+    lines = [{"epoch": e, "val_accuracy": 0.95, "cross_entropy": 2.2, "activation_loss": 0.0024}
+             for e in range(1, 211)]
+    lines[102]["val_accuracy"] = 0.953  # the same swing as above: TA reproduced at 100, not at 200
+    _write_journal(tmp_path / "run", "bare_al2", lines)
+    _write_journal(tmp_path / "early", "bn_al2", lines[:103])  # epoch 100 needs epochs up to 105
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    block = doc_tables.paper_verdict_summary("run", "early")
+    assert "| bare_al2 | 210 | yes at 100; no at 200 | no at 100, 200 | yes at 100; no at 200 |" in block
+    assert "| bn_al2 | 103 | - | - | - |" in block
+    assert "2 of 6 cells reproduced" in block
+
+
 def test_validation_design_counts_holding_seeds_and_names_what_was_scored(tmp_path, monkeypatch):
     import json
 
