@@ -61,6 +61,19 @@ def test_paper_cells_are_drawn_on_the_port_curves_and_written_with_the_run_repor
     assert activation.get_yscale() == "log"
 
 
+def test_paper_plot_draws_a_row_of_panels_per_baseline(tmp_path, monkeypatch):
+    from al2_keras.experiments.reports import label_noise
+
+    drawn = {}
+    monkeypatch.setattr(label_noise, "finish_figure", lambda figure, axes, path: drawn.setdefault(path, axes))
+    results = {**_results(), "bn_al2": {**_results()["bare_al2"], "baseline": "bn"}}
+    label_noise.plot_against_paper(results, {("bn", "TA", 2): (1.0, 2.0)}, "paper.png")
+    axes = drawn["paper.png"]
+    assert len(axes) == 6
+    assert [line.get_label() for line in axes[3].get_lines()] == ["bn_al2 (port)", "bn_al2 (paper)"]
+    assert axes[3].get_title().startswith("bn:") and axes[0].get_title().startswith("bare:")
+
+
 def test_paper_table1_is_shipped():
     from al2_keras.experiments import paper
 

@@ -154,8 +154,8 @@ def plot_ablation(curves: Dict, path: str) -> None:
 def plot_against_paper(results: Dict, paper: Dict, path: str) -> None:
     """Table 1's metrics per epoch (TA, L_c, L_r x100), the paper's cells as points on the port's curves.
 
-    One colour per baseline; lines and filled points with AL2, dashed lines
-    and open points without.
+    A row of three panels per baseline; solid lines and filled points with
+    AL2, dashed lines and open points without.
 
     Args:
         results: Variant name -> {"baseline", "al2", "history"} (the runner's).
@@ -163,12 +163,13 @@ def plot_against_paper(results: Dict, paper: Dict, path: str) -> None:
         path: The PNG to write.
     """
     plt = pyplot()
-    figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     baselines = list(dict.fromkeys(run["baseline"] for run in results.values()))
+    figure, axes = plt.subplots(len(baselines), 3, figsize=(15, 3.6 * len(baselines)), squeeze=False)
     for name, run in results.items():
-        color = f"C{baselines.index(run['baseline'])}"
+        row = axes[baselines.index(run["baseline"])]
+        color = "C0" if run["al2"] else "C3"
         epochs = np.arange(1, len(run["history"]["val_accuracy"]) + 1)
-        for axis, (metric, key, scale) in zip(axes, _TABLE_METRICS):
+        for axis, (metric, key, scale) in zip(row, _TABLE_METRICS):
             axis.plot(epochs, scale * np.asarray(run["history"][key], dtype=float), color=color, linewidth=0.8,
                       linestyle="-" if run["al2"] else "--", label=f"{name} (port)")
             cells = sorted((epoch, values[int(run["al2"])]) for (baseline, table_metric, epoch), values in
@@ -176,10 +177,12 @@ def plot_against_paper(results: Dict, paper: Dict, path: str) -> None:
             if cells:
                 axis.plot(*zip(*cells), linestyle="none", marker="o", markersize=6, color=color,
                           markerfacecolor=color if run["al2"] else "white", label=f"{name} (paper)")
-    axes[0].set(xlabel="epoch", ylabel="%", title="TA: test accuracy (clean labels)")
-    axes[1].set(xlabel="epoch", ylabel="L_c", title="L_c: training cross-entropy (noisy labels)")
-    axes[2].set(xlabel="epoch", ylabel="L_r x 100 (log)", title="L_r: activation loss x 100", yscale="log")
-    finish_figure(figure, axes, path)
+    for baseline, row in zip(baselines, axes):
+        row[0].set(xlabel="epoch", ylabel="%", title=f"{baseline}: TA, test accuracy (clean labels)")
+        row[1].set(xlabel="epoch", ylabel="L_c", title=f"{baseline}: L_c, training cross-entropy (noisy labels)")
+        row[2].set(xlabel="epoch", ylabel="L_r x 100 (log)", title=f"{baseline}: L_r, activation loss x 100",
+                   yscale="log")
+    finish_figure(figure, axes.ravel(), path)
 
 
 def write_run_report(directory: str, results: Dict, table_epochs: Sequence[int], paper: Optional[Dict] = None) -> str:
