@@ -42,8 +42,9 @@ class AL2(keras.layers.Layer):
     count, updated like BatchNormalization's moving statistics, so every
     backend's trainer supports it) and read by the metric
     `activation_loss_tracker`. The penalty is computed in float32 at least:
-    under a `mixed_float16` policy in float32, in a float64 model in float64. Only `weight` is saved with the
-    model; the L_r sums are transient, like a metric's.
+    under a `mixed_float16` policy in float32, in a float64 model in
+    float64. Only `weight` is saved with the model; the L_r sums are
+    transient, like a metric's.
 
     Args:
         weight: Initial penalty weight, a finite float >= 0. Defaults to
