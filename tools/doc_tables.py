@@ -296,6 +296,40 @@ def paper_verdict_summary(*directories: str) -> str:
     return table(header, body) + "\n\n" + _verdict_notes(directories, judged)
 
 
+def paper_lr_at_matched_fit(*directories: str) -> str:
+    """L_r without AL2 compared where the port has fitted as far as the paper: a check of the column's scale.
+
+    For each paper epoch of a no-AL2 variant, the first epoch at which the
+    port's L_c falls to the paper's, and the port's unscaled L_r there
+    against the paper's cell (printed, per the paper, times 100).
+    """
+    from al2_keras.experiments.paper import table1
+
+    paper = table1()
+    epochs = sorted({epoch for _, _, epoch in paper})
+    rows = []
+    for directory in directories:
+        for name, run in run_history(directory).items():
+            if run["al2"]:
+                continue
+            cross_entropy = np.asarray(run["history"]["cross_entropy"], dtype=float)
+            activation = np.asarray(run["history"]["activation_loss"], dtype=float)
+            for epoch in epochs:
+                theirs_lc, theirs_lr = (paper[(run["baseline"], metric, epoch)][0] for metric in ("Lc", "Lr"))
+                reached = np.flatnonzero(cross_entropy <= theirs_lc)
+                if not len(reached):
+                    continue
+                at = reached[0]
+                rows.append([name, epoch, f"{theirs_lc:.2f}", f"{theirs_lr:.2f}", at + 1,
+                             f"{activation[at]:.2f}", f"{100 * activation[at]:.0f}",
+                             f"{activation[at] / theirs_lr:.2f}"])
+    header = ["variant", "paper's epoch", "paper's L_c", "paper's L_r cell", "port's first epoch at that L_c",
+              "port's L_r there, unscaled", "the same x100", "unscaled / cell"]
+    files = ", ".join(f"`{d}`" for d in directories)
+    return table(header, rows) + (f"\n\n(one seed of the port; a paper epoch is listed once the port's L_c has "
+                                  f"fallen to the paper's; files: {files}, `{PAPER_TABLE1}`)")
+
+
 def methods(path: str) -> str:
     """The losses-and-mixup comparison (`methods.csv`): without and with AL2, AL2's effect per seed."""
     by_method: Dict[str, List[dict]] = {}
@@ -630,5 +664,6 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "effects_by_initialization": effects_by_initialization, "effects_across": effects_across,
     "paper_side_by_side": paper_side_by_side,
     "paper_verdicts": paper_verdicts, "paper_verdict_summary": paper_verdict_summary,
+    "paper_lr_at_matched_fit": paper_lr_at_matched_fit,
     "validation_design": validation_design,
 }

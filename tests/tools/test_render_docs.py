@@ -90,7 +90,7 @@ def _write_journal(run, variant, records):
     """A paused run's epoch journal, as the runner writes it: `<run>/state/<variant>.epochs.jsonl`."""
     import json
 
-    (run / "state").mkdir(parents=True)
+    (run / "state").mkdir(parents=True, exist_ok=True)
     (run / "state" / f"{variant}.epochs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
@@ -141,6 +141,21 @@ def test_paper_verdict_summary_lists_per_variant_the_epochs_reproduced_and_not(t
     assert "| bare_al2 | 210 | yes at 100; no at 200 | no at 100, 200 | yes at 100; no at 200 |" in block
     assert "| bn_al2 | 103 | - | - | - |" in block
     assert "2 of 6 cells reproduced" in block
+
+
+def test_paper_lr_at_matched_fit_reads_l_r_where_the_port_reaches_the_papers_l_c(tmp_path, monkeypatch):
+    import doc_tables  # tools/, on the path above
+
+    # L_c falls by 0.01 an epoch from 2.30: the paper's bare 2.15 (epoch 100) is reached at epoch 16.
+    lines = [{"epoch": e, "val_accuracy": 0.9, "cross_entropy": 2.31 - 0.01 * e, "activation_loss": 0.1 * e}
+             for e in range(1, 41)]
+    _write_journal(tmp_path / "run", "bare_no_al2", lines)
+    _write_journal(tmp_path / "run", "bare_al2", lines)  # with AL2: not part of this check
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    block = doc_tables.paper_lr_at_matched_fit("run")
+    # The paper's bare without AL2 at epoch 100: L_c 2.15, L_r cell 3.20; epoch 200's 1.78 is not reached.
+    assert block.splitlines()[2:3] == ["| bare_no_al2 | 100 | 2.15 | 3.20 | 16 | 1.60 | 160 | 0.50 |"]
+    assert "| bare_al2 |" not in block and "| 200 |" not in block
 
 
 def test_validation_design_counts_holding_seeds_and_names_what_was_scored(tmp_path, monkeypatch):
