@@ -13,6 +13,8 @@ from typing import Callable, Dict, List, Sequence
 
 import numpy as np
 
+from al2_keras.experiments.results import variant_parts
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PEAK = "peak % (epoch picked on the test set)"
 
@@ -169,9 +171,17 @@ def run_history(directory: str) -> Dict[str, dict]:
         by_epoch = {record["epoch"]: record for record in records}  # an epoch redone counts once, its last
         history = {key: [by_epoch[e].get(key) for e in sorted(by_epoch)] for key in records[-1]}
         name = journal.name.removesuffix(".epochs.jsonl")
-        out[name] = {"baseline": name.removesuffix("_no_al2").removesuffix("_al2"),
-                     "al2": not name.endswith("_no_al2"), "history": history}
+        baseline, al2 = variant_parts(name)
+        out[name] = {"baseline": baseline, "al2": al2, "history": history}
     return out
+
+
+def paper_table() -> tuple:
+    """`(cells, epochs)`: the paper's Table 1 as the package reads it, and its epochs in order."""
+    from al2_keras.experiments.paper import table1  # the package's own reader of the paper's table
+
+    cells = table1()
+    return cells, sorted({epoch for _, _, epoch in cells})
 
 
 def paper_rows(directories: Sequence[str], cell: Callable) -> tuple:
@@ -185,10 +195,7 @@ def paper_rows(directories: Sequence[str], cell: Callable) -> tuple:
         `(epochs, rows, reached)`: the table's epochs, the rows and the
         epochs each variant has trained.
     """
-    from al2_keras.experiments.paper import table1  # the package's own reader of the paper's table
-
-    paper = table1()
-    epochs = sorted({epoch for _, _, epoch in paper})
+    paper, epochs = paper_table()
     rows, reached = [], {}
     for directory in directories:
         for name, run in run_history(directory).items():
@@ -303,10 +310,7 @@ def paper_lr_at_matched_fit(*directories: str) -> str:
     port's L_c falls to the paper's, and the port's unscaled L_r there
     against the paper's cell (printed, per the paper, times 100).
     """
-    from al2_keras.experiments.paper import table1
-
-    paper = table1()
-    epochs = sorted({epoch for _, _, epoch in paper})
+    paper, epochs = paper_table()
     rows = []
     for directory in directories:
         for name, run in run_history(directory).items():

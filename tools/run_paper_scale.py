@@ -21,8 +21,11 @@ from typing import List, Optional, Sequence
 
 from doc_tables import ROOT, run_history
 
-VARIANTS = ("bare_no_al2", "bare_al2", "bn_no_al2", "bn_al2", "dropout_no_al2", "dropout_al2",
-            "weight_decay_no_al2", "weight_decay_al2")
+from al2_keras.experiments.results import variant_name, variant_parts
+from al2_keras.experiments.training import BASELINES
+
+# Table 1's order: each baseline without, then with AL2.
+VARIANTS = tuple(variant_name(baseline, al2) for baseline in BASELINES for al2 in (False, True))
 EPOCHS = 700
 # One thread per run: the runs' numbers continue bit for bit only under the thread settings they began with.
 ENVIRONMENT = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "PYTHONUNBUFFERED": "1"}
@@ -38,7 +41,7 @@ def epochs_trained(run_dir: str, variant: str) -> int:
 
 def command(variant: str, args: argparse.Namespace, resume: bool) -> List[str]:
     """The runner's command line for one variant, paused at `args.until_epoch`."""
-    baseline = variant.removesuffix("_al2").removesuffix("_no")
+    baseline, _ = variant_parts(variant)
     line = [sys.executable, str(ROOT / "examples" / "label_randomization.py"), "--preset", "paper",
             "--data-dir", args.data_dir, "--baselines", baseline, "--variants", variant, "--run", variant,
             "--runs-dir", args.runs_dir, "--save-epochs", "100,300,700",

@@ -28,6 +28,15 @@ def variant_name(baseline: str, al2: bool) -> str:
     return f"{baseline}_{'al2' if al2 else 'no_al2'}"
 
 
+def variant_parts(name: str) -> Tuple[str, bool]:
+    """The inverse of `variant_name`: `(baseline, al2)`."""
+    if name.endswith("_no_al2"):
+        return name.removesuffix("_no_al2"), False
+    if name.endswith("_al2"):
+        return name.removesuffix("_al2"), True
+    raise ValueError(f"A variant's name ends with '_al2' or '_no_al2'. Received: {name!r}")
+
+
 RESULTS_FILE = "results.json"
 # A multi-seed run's statistics over its seeds (`write_seed_statistics`).
 SEEDS_FILE = "seeds.json"

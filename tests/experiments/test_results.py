@@ -114,3 +114,11 @@ def test_largest_differences_per_variant_and_key_and_mismatches_named():
         results.largest_differences(ours, theirs)
     with pytest.raises(ValueError, match="'bare_al2' is not among"):
         results.largest_differences(ours, {"bare_no_al2": ours["bare_no_al2"]})
+
+
+def test_variant_parts_inverts_variant_name_and_refuses_other_names():
+    for baseline in ("bare", "weight_decay"):
+        for al2 in (False, True):
+            assert results.variant_parts(results.variant_name(baseline, al2)) == (baseline, al2)
+    with pytest.raises(ValueError, match="ends with '_al2' or '_no_al2'"):
+        results.variant_parts("bare")
