@@ -6,7 +6,10 @@ views are regenerated from the numbers they show, never retyped:
 - every `seeds.md` under `saved_models/` from the `seeds.json` beside it
   (`reports.seed_tables`);
 - every `holding.md`/`holding.csv` from the `seed_<s>_results.json` beside it
-  (`results.holding` against the variant named in the folder's report).
+  (`results.holding` against the variant named in the folder's report);
+- every run's `table.md` from the `results.json` beside it, at the epochs its
+  header names (`reports.label_randomization_table`, with the paper's cells
+  for MNIST).
 
 Run: python tools/rerender_reports.py [--check]
 """
@@ -14,6 +17,7 @@ Run: python tools/rerender_reports.py [--check]
 import argparse
 import json
 import pathlib
+import re
 import sys
 from typing import Optional, Sequence
 
@@ -36,7 +40,20 @@ def views() -> dict:
         out[path.with_name("holding.md")] = reports.holding_table(rows, reference,
                                                                   scored_on=results.scored_on(by_seed)) + "\n"
         out[path] = reports.csv_text(rows)
+    for path in sorted((ROOT / "saved_models").rglob("table.md")):
+        if path.with_name("results.json").exists():
+            out[path] = _run_table(path)
     return out
+
+
+def _run_table(table_md: pathlib.Path) -> str:
+    """A run's `table.md` from its `results.json`, at the epochs its current header names."""
+    from al2_keras.experiments import paper, reports
+
+    run = json.loads(table_md.with_name("results.json").read_text())
+    epochs = [int(e) for e in re.findall(r"epoch (\d+): without / with", table_md.read_text())]
+    cells = paper.table1() if run["protocol"].get("dataset") == "mnist" else None
+    return reports.run_table_text(reports.label_randomization_table(run["results"], epochs, cells))
 
 
 def _reference(holding_csv: pathlib.Path) -> Optional[str]:

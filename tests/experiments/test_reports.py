@@ -37,6 +37,13 @@ def test_label_randomization_table_has_paper_layout_and_paper_numbers():
     assert lines[4] == "| bare | Lr | 1.00 / 1.00 |"  # L_r x 100
 
 
+def test_label_randomization_table_marks_the_arm_a_one_variant_run_did_not_train():
+    only_al2 = {"bare_al2": _results()["bare_al2"]}
+    paper = {("bare", "TA", 2): (84.2, 95.25)}
+    lines = reports.label_randomization_table(only_al2, [2], paper).splitlines()
+    assert lines[2] == "| bare | TA | - / 90.00 (paper 84.20 / 95.25) |"
+
+
 def test_summary_table_and_curves(tmp_path):
     assert "| bare_al2 | 90.0000 |" in reports.summary_table(_results())
     reports.plot_label_randomization(_results(), str(tmp_path / "c.png"))

@@ -12,6 +12,7 @@ from al2_keras.experiments.reports.label_noise import (
                                            plot_against_paper,
                                            plot_label_randomization,
                                            plot_seed_curves,
+                                           run_table_text,
                                            seed_tables,
                                            summary_table,
                                            write_run_report,
@@ -29,6 +30,6 @@ from al2_keras.experiments.reports.similarity import plot_similarity, similarity
 __all__ = [
     "csv_text", "holding_table", "label_randomization_table", "markdown_table", "method_table", "plot_ablation",
     "plot_against_paper", "plot_label_randomization", "plot_methods", "plot_seed_curves", "plot_similarity",
-    "plot_weights", "seed_tables", "similarity_summary_table", "summary_table", "write_comparison_report",
-    "write_run_report", "write_seed_report",
+    "plot_weights", "run_table_text", "seed_tables", "similarity_summary_table", "summary_table",
+    "write_comparison_report", "write_run_report", "write_seed_report",
 ]

@@ -17,6 +17,7 @@ def label_randomization_table(results: Dict, epochs: Sequence[int], paper: Optio
     Args:
         results: Output of `training.run_label_randomization`.
         epochs: 1-based epochs to show (those past the run are skipped).
+            An arm the run did not train (a run of one variant) shows `-`.
         paper: `al2_keras.experiments.paper.table1()` to show the paper's numbers beside
             ours (MNIST), or None.
     """
@@ -30,8 +31,8 @@ def label_randomization_table(results: Dict, epochs: Sequence[int], paper: Optio
         for metric, key, scale in _TABLE_METRICS:
             cells = []
             for epoch in epochs:
-                ours = [scale * runs[al2][key][epoch - 1] if al2 in runs else float("nan") for al2 in (False, True)]
-                cell = f"{ours[0]:.2f} / {ours[1]:.2f}"
+                cell = " / ".join(f"{scale * runs[al2][key][epoch - 1]:.2f}" if al2 in runs else "-"
+                                  for al2 in (False, True))
                 if paper and (baseline, metric, epoch) in paper:
                     theirs = paper[(baseline, metric, epoch)]
                     cell += f" (paper {theirs[0]:.2f} / {theirs[1]:.2f})"
@@ -193,13 +194,17 @@ def write_run_report(directory: str, results: Dict, table_epochs: Sequence[int],
     """
     table = label_randomization_table(results, table_epochs, paper)
     summary = summary_table(results)
-    atomic.write_text(os.path.join(directory, "table.md"),
-                      f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n")
+    atomic.write_text(os.path.join(directory, "table.md"), run_table_text(table))
     atomic.write_text(os.path.join(directory, "summary.md"), summary + "\n")
     plot_label_randomization(results, os.path.join(directory, "curves.png"))
     if paper:
         plot_against_paper(results, paper, os.path.join(directory, "paper.png"))
     return table + "\n\n" + summary
+
+
+def run_table_text(table: str) -> str:
+    """A run's `table.md`: `label_randomization_table`'s table under its legend."""
+    return f"TA: test accuracy (%), L_c: training cross-entropy, L_r: activation loss x 100.\n\n{table}\n"
 
 
 def write_seed_report(directory: str, statistics: Dict, results_by_seed: Dict) -> str:
