@@ -1,4 +1,4 @@
-"""tools/rerender_reports.py: every committed seeds.md and holding view equals what its JSON gives."""
+"""tools/rerender_reports.py: every committed seeds.md, holding view and run table.md equals what its JSON gives."""
 
 import pathlib
 import sys
