@@ -77,7 +77,7 @@ def main():
     strategy = cli.strategy_or_fail(args.strategy)
     out, models_dir = cli.run_directories(args, f"{args.preset}_{protocol.dataset}")
     table_epochs = args.table_epochs or sorted({max(1, round(protocol.epochs * k / 5)) for k in range(1, 6)})
-    paper_table = paper.table1() if protocol.dataset == "mnist" else None
+    paper_table = paper.table1_for(protocol.dataset)
 
     def write_views(seed, directory, runs):  # table.md, summary.md, curves.png of one seed
         print("\n" + reports.write_run_report(directory, runs, table_epochs, paper_table))

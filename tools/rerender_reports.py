@@ -52,7 +52,7 @@ def _run_table(table_md: pathlib.Path) -> str:
 
     run = json.loads(table_md.with_name("results.json").read_text())
     epochs = [int(e) for e in re.findall(r"epoch (\d+): without / with", table_md.read_text())]
-    cells = paper.table1() if run["protocol"].get("dataset") == "mnist" else None
+    cells = paper.table1_for(run["protocol"].get("dataset"))
     return reports.run_table_text(reports.label_randomization_table(run["results"], epochs, cells))
 
 

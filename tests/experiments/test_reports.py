@@ -89,6 +89,13 @@ def test_paper_table1_is_shipped():
     assert len(table) == 4 * 3 * 7
 
 
+def test_paper_table1_is_shown_for_mnist_runs_only():
+    from al2_keras.experiments import paper
+
+    assert paper.table1_for("mnist") == paper.table1()
+    assert paper.table1_for("fashion_mnist") is None
+
+
 def test_seed_tables_and_curves(tmp_path):
     from al2_keras.experiments import results
 
