@@ -6,6 +6,7 @@ work, with argparse's one-line error that names the flag and exit status 2.
 
 import argparse
 import math
+import os
 import sys
 from typing import Callable, List, Sequence
 
@@ -62,6 +63,16 @@ def fraction(text: str) -> float:
 def percent(text: str) -> float:
     """A number in (0, 100]."""
     return _number(text, float, lambda v: 0 < v <= 100, "a number in (0, 100]")
+
+
+def run_name(text: str) -> str:
+    """A run's folder name inside `--runs-dir`: not empty, no path separator, not `.` or `..`."""
+    separators = [sep for sep in (os.sep, os.altsep, "/") if sep]
+    if not text.strip() or text in (".", "..") or any(sep in text for sep in separators):
+        raise argparse.ArgumentTypeError(
+            f"expected a folder name such as my_run (it goes inside --runs-dir and --models-dir; "
+            f"pass another parent folder with --runs-dir), got {text!r}")
+    return text
 
 
 def int_list(text: str) -> List[int]:

@@ -88,7 +88,8 @@ def add_output_flags(parser: argparse.ArgumentParser, output: Optional[str] = No
     if output is not None:
         group.add_argument("--output", default=output, help="output directory (must not exist)")
         return
-    group.add_argument("--run", default=None, help="run name (default: preset_dataset)")
+    group.add_argument("--run", type=arguments.run_name, default=None,
+                       help="run name, a folder inside --runs-dir (default: preset_dataset)")
     group.add_argument("--runs-dir", default="runs")
     group.add_argument("--models-dir", default="saved_models")
 

@@ -42,6 +42,14 @@ def test_existing_output_is_refused_with_one_error_line(tmp_path, capsys):
     cli.refuse_existing(str(tmp_path / "new"), None)  # absent or unset paths pass
 
 
+@pytest.mark.parametrize("run", ["../elsewhere", "a/b", "..", ".", ""])
+def test_a_run_name_that_is_a_path_is_refused_by_the_parser(run, capsys):
+    with pytest.raises(SystemExit):
+        _parse("--run", run)
+    assert "argument --run: expected a folder name" in capsys.readouterr().err
+    assert _parse("--run", "bare_al2").run == "bare_al2"
+
+
 def test_schedule_stable_keeps_the_presets_time_scale_and_a_bounded_head_is_its_own_flag():
     from al2_keras import StableSchedule
 
