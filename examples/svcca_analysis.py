@@ -23,6 +23,9 @@ import os
 
 from al2_keras.experiments import analysis, arguments, atomic, cli, distribute, reports, training
 
+# The representation compared: the small CNN's last convolution block, as the reference's evaluate.py.
+RECORDED_LAYER = "pool2"
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -56,12 +59,18 @@ def main():
         arguments.fail(f"no --snapshots epoch is within --epochs {base.epochs}.")
     prepared = cli.prepare_or_fail(base)  # one subset, one set of noisy labels, one batch order
     probe = prepared.x_test[: args.probe_images]
+    trunk = training.build_model(base, prepared.x_train.shape[1:], prepared.num_classes)
+    try:
+        analysis.check_comparable(trunk, RECORDED_LAYER, len(probe), args.keep)
+    except ValueError as error:  # the library names the counts; the script names its flags
+        arguments.fail(f"{error} Here: --probe-images, --keep or --model (the analysis records the model's "
+                       f"{RECORDED_LAYER}).")
     print(cli.describe(base, prepared) + f"; probe: {len(probe)} test images; snapshots {snapshots}")
     rows = []
     for label, use_al2 in (("without AL2", False), ("with AL2", True)):
         runs = []
         for instance in range(args.instances):
-            recorder = analysis.FeatureSnapshots("pool2", probe, snapshots)
+            recorder = analysis.FeatureSnapshots(RECORDED_LAYER, probe, snapshots)
             print(f"Training {label}, instance {instance} (init seed {base.seed + 1 + instance}), "
                   f"{base.epochs} epochs ...", flush=True)
             training.train_variant(

@@ -67,6 +67,20 @@ def test_svcca_analysis_runs_on_idx_directory(tmp_path):
     assert (out / "similarity.png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("flags, expected", [
+    (["--keep", "60"], "SVCCA cannot keep 60 directions of the 50 neurons of 'pool2'"),
+    (["--probe-images", "3"], "3 probe images give 48 datapoints (16 per image) for the 50 neurons"),
+])
+def test_svcca_analysis_refuses_an_impossible_comparison_before_training(flags, expected, tmp_path):
+    os.makedirs(tmp_path / "data")
+    _write_dataset(str(tmp_path / "data"), n_train=40, n_test=30)
+    result = _run("examples/svcca_analysis.py", "--data-dir", str(tmp_path / "data"), "--epochs", "1",
+                  "--snapshots", "1", "--instances", "2", "--train-size", "32", "--output", str(tmp_path / "out"),
+                  *flags)
+    assert result.returncode == 2 and expected in result.stderr
+    assert "Training" not in result.stdout and not (tmp_path / "out").exists()
+
+
 def test_tune_penalty_help():
     result = _run("examples/tune_penalty.py", "--help")
     assert result.returncode == 0 and "--tuner" in result.stdout and "--quick" in result.stdout

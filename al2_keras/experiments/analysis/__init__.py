@@ -5,7 +5,8 @@ from al2_keras.experiments.analysis.ablation import MODES, AblationResult, ablat
 from al2_keras.experiments.analysis.snapshots import FeatureSnapshots
 from al2_keras.optional import lazy_attributes
 
-_ACROSS_RUNS = ("MEASURES", "as_neurons", "compare_representations", "pair_statistics", "similarity_across_runs")
+_ACROSS_RUNS = ("MEASURES", "as_neurons", "check_comparable", "compare_representations", "pair_statistics",
+                "similarity_across_runs")
 
 
 __getattr__ = lazy_attributes(__name__, {"across_runs": _ACROSS_RUNS})

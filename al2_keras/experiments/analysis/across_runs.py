@@ -3,6 +3,7 @@
 import itertools
 from typing import Dict, Sequence
 
+import keras
 import numpy as np
 
 from al2_keras import similarity
@@ -17,6 +18,38 @@ def as_neurons(features: np.ndarray) -> np.ndarray:
     raise ValueError(
         f"Features must be (N, H, W, C) or (N, D). Received shape {features.shape}."
     )
+
+
+def check_comparable(model: keras.Model, layer_name: str, images: int, keep: int) -> int:
+    """Checks, before any training, that snapshots of `layer_name` can be compared; returns its neurons.
+
+    A snapshot of `images` probe images is (neurons, datapoints) as
+    `as_neurons` makes it: a convolution's channels over every image and
+    position, a dense layer's units over the images. CCA needs more
+    datapoints than neurons, and SVCCA keeps at most as many directions as
+    there are neurons.
+
+    Raises:
+        ValueError: naming the layer, the counts and what to change.
+    """
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"Model '{model.name}' has no layer '{layer_name}' to record.")
+    shape = model.get_layer(layer_name).output.shape[1:]
+    if len(shape) not in (1, 3):
+        raise ValueError(f"Layer '{layer_name}' gives features of shape {tuple(shape)}; the comparison takes "
+                         "(H, W, C) or (D,) per image.")
+    neurons, positions = int(shape[-1]), int(np.prod(shape[:-1], dtype=int))
+    datapoints = images * positions
+    if datapoints <= neurons:
+        raise ValueError(
+            f"{images} probe images give {datapoints} datapoints ({positions} per image) for the {neurons} neurons "
+            f"of '{layer_name}'; CCA needs more datapoints than neurons: use at least "
+            f"{neurons // positions + 1} images.")
+    if keep > neurons:
+        raise ValueError(f"SVCCA cannot keep {keep} directions of the {neurons} neurons of '{layer_name}': keep "
+                         f"{neurons} or fewer.")
+    return neurons
 
 
 def compare_representations(x: np.ndarray, y: np.ndarray, keep: int = 10, epsilon: float = 1e-10) -> Dict[str, float]:
