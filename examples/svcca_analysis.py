@@ -59,9 +59,9 @@ def main():
         arguments.fail(f"no --snapshots epoch is within --epochs {base.epochs}.")
     prepared = cli.prepare_or_fail(base)  # one subset, one set of noisy labels, one batch order
     probe = prepared.x_test[: args.probe_images]
-    trunk = training.build_model(base, prepared.x_train.shape[1:], prepared.num_classes)
+    model = training.build_model(base, prepared.x_train.shape[1:], prepared.num_classes)  # for its shapes only
     try:
-        analysis.check_comparable(trunk, RECORDED_LAYER, len(probe), args.keep)
+        analysis.check_comparable(model, RECORDED_LAYER, len(probe), args.keep)
     except ValueError as error:  # the library names the counts; the script names its flags
         arguments.fail(f"{error} Here: --probe-images, --keep or --model (the analysis records the model's "
                        f"{RECORDED_LAYER}).")
