@@ -303,6 +303,42 @@ def paper_verdict_summary(*directories: str) -> str:
     return table(header, body) + "\n\n" + _verdict_notes(directories, judged)
 
 
+def paper_across_seeds(*directories: str) -> str:
+    """Test accuracy and L_c of one variant's runs over seeds at Table 1's epochs, with the paper's run.
+
+    Each directory is one run of the reference's protocol, finished or
+    paused; its seed is the one its protocol records (`results.json`, else
+    `provenance.json`). A row per variant, metric and seed, then the paper's.
+    """
+    paper, epochs = paper_table()
+    runs, reached = {}, []
+    for directory in directories:
+        seeds = {protocol.get("seed") for protocol in protocols_near(directory)}
+        if len(seeds) != 1 or None in seeds:
+            raise ValueError(f"{directory} records no single seed in its protocol (results.json or provenance.json)")
+        seed = seeds.pop()
+        for name, run in run_history(directory).items():
+            runs.setdefault(name, []).append((seed, run))
+            reached.append(f"{name} seed {seed} {len(run['history']['val_accuracy'])}")
+    rows = []
+    for name, seeded in runs.items():
+        baseline, al2 = seeded[0][1]["baseline"], int(seeded[0][1]["al2"])
+        for metric in ("TA", "Lc"):
+            key, scale = PAPER_METRICS[metric]
+            for seed, run in sorted(seeded, key=lambda pair: pair[0]):
+                values = [scale * value for value in run["history"][key]]
+                rows.append([name, metric, f"port, seed {seed}",
+                             *(f"{values[epoch - 1]:.2f}" if epoch <= len(values) else "-" for epoch in epochs)])
+            rows.append([name, metric, "paper", *(f"{paper[(baseline, metric, epoch)][al2]:.2f}" for epoch in epochs)])
+    header = ["variant", "metric", "run", *(f"epoch {epoch}" for epoch in epochs)]
+    files = ", ".join(f"`{d}`" for d in directories)
+    notes = [protocol_note(directories[0]) if directories else "",
+             "one run of the port per seed against the paper's one reported run; TA test accuracy %, L_c training "
+             "cross entropy; '-': not reached yet",
+             "epochs trained: " + ", ".join(reached), f"files: {files}, `{PAPER_TABLE1}`"]
+    return table(header, rows) + f"\n\n({'; '.join(note for note in notes if note)})"
+
+
 def paper_lr_at_matched_fit(*directories: str) -> str:
     """L_r without AL2 compared where the port has fitted as far as the paper: a check of the column's scale.
 
@@ -669,5 +705,6 @@ BLOCKS: Dict[str, Callable[..., str]] = {
     "paper_side_by_side": paper_side_by_side,
     "paper_verdicts": paper_verdicts, "paper_verdict_summary": paper_verdict_summary,
     "paper_lr_at_matched_fit": paper_lr_at_matched_fit,
+    "paper_across_seeds": paper_across_seeds,
     "validation_design": validation_design,
 }

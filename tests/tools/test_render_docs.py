@@ -158,6 +158,31 @@ def test_paper_lr_at_matched_fit_reads_l_r_where_the_port_reaches_the_papers_l_c
     assert "| bare_al2 |" not in block and "| 200 |" not in block
 
 
+def test_paper_across_seeds_lists_each_seeds_run_beside_the_papers_and_needs_a_recorded_seed(tmp_path,
+                                                                                             monkeypatch):
+    import json
+
+    import doc_tables  # tools/, on the path above
+
+    for seed, accuracy, epochs in ((2, 0.80, 150), (0, 0.90, 250)):
+        lines = [{"epoch": e, "val_accuracy": accuracy, "cross_entropy": 2.0, "activation_loss": 0.001}
+                 for e in range(1, epochs + 1)]
+        _write_journal(tmp_path / f"seed_{seed}", "bn_al2", lines)
+        protocol = {"model": "small_net", "seed": seed, "initializer": "reference", "scaling": "reference"}
+        (tmp_path / f"seed_{seed}" / "provenance.json").write_text(json.dumps({"protocol": protocol}))
+    monkeypatch.setattr(doc_tables, "ROOT", tmp_path)
+    lines = doc_tables.paper_across_seeds("seed_2", "seed_0").splitlines()
+    # Seeds in order, then the paper's BatchNorm with AL2 (95.47 at 100, 94.48 at 200).
+    assert [line.split(" | ")[:5] for line in lines[2:5]] == [
+        ["| bn_al2", "TA", "port, seed 0", "90.00", "90.00"],
+        ["| bn_al2", "TA", "port, seed 2", "80.00", "-"],
+        ["| bn_al2", "TA", "paper", "95.47", "94.48"]]
+    assert "epochs trained: bn_al2 seed 2 150, bn_al2 seed 0 250" in lines[-1]
+    (tmp_path / "seed_2" / "provenance.json").unlink()
+    with pytest.raises(ValueError, match="seed_2 records no single seed"):
+        doc_tables.paper_across_seeds("seed_2", "seed_0")
+
+
 def test_validation_design_counts_holding_seeds_and_names_what_was_scored(tmp_path, monkeypatch):
     import json
 
